@@ -1,0 +1,69 @@
+/**
+ * Typed errors for everything the engine throws. Each has a stable `code` that hosts map to messages and exit
+ * codes; the message itself already says what failed, what was received and what is accepted.
+ */
+
+export type RestoreErrorCode =
+  /** An option has the wrong type or is out of range. */
+  | 'INVALID_OPTION'
+  /** The image handed to the engine is malformed (size, channels, data length) or over the pixel limit. */
+  | 'INVALID_IMAGE'
+  /** A host could not decode a file as an image. */
+  | 'DECODE_FAILED'
+  /** A model file could not be found where the host looked. */
+  | 'MODEL_NOT_FOUND'
+  /** A model file exists but is not a loadable ONNX graph. */
+  | 'MODEL_LOAD_FAILED'
+  /** A model loaded but its inputs/outputs do not match the role it was given. */
+  | 'MODEL_CONTRACT'
+  /** `session.run` failed. */
+  | 'INFERENCE_FAILED'
+  /** The operation was cancelled through its AbortSignal. */
+  | 'ABORTED'
+  /** A host service (file system, Photoshop) failed. */
+  | 'HOST_FAILURE';
+
+export class RestoreError extends Error {
+  override readonly name: string = 'RestoreError';
+  readonly code: RestoreErrorCode;
+
+  constructor(code: RestoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message);
+    this.code = code;
+    // Set explicitly: ES2022 `cause` is not in every runtime we target (UXP).
+    if (options && 'cause' in options) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
+  }
+}
+
+/** Thrown when an AbortSignal fires; `name` is 'AbortError' so generic abort handling recognises it. */
+export class AbortError extends RestoreError {
+  override readonly name = 'AbortError';
+  constructor(message = 'The operation was cancelled', options?: { cause?: unknown }) {
+    super('ABORTED', message, options);
+  }
+}
+
+/** The part of the standard AbortSignal the engine uses (kept structural so the engine needs no DOM types). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+}
+
+/** Throws an AbortError when `signal` has fired. Called between stages, before every model run. */
+export function throwIfAborted(signal: AbortSignalLike | undefined): void {
+  if (signal?.aborted) {
+    const reason = signal.reason;
+    const detail = reason instanceof Error && reason.name !== 'AbortError' ? `: ${reason.message}` : '';
+    throw new AbortError(`The operation was cancelled${detail}`, { cause: reason });
+  }
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+/** Human-readable description of an error's cause chain, for one-line reports. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,26 @@
+/**
+ * The CLI's default runtime, onnxruntime-node. The only file that imports onnxruntime-node.
+ */
+import * as ort from 'onnxruntime-node';
+import { wrapOrtSession, type OrtNamespace } from '../../core/ort-adapter';
+import type { LoadedModel, ModelRuntime, ModelSource } from '../../core/runtime';
+
+export interface NodeRuntimeOptions {
+  /** Threads for one operator; 0 = onnxruntime's default (all physical cores). */
+  readonly intraOpThreads?: number;
+}
+
+export function createNodeRuntime(options: NodeRuntimeOptions = {}): ModelRuntime {
+  const api = ort as unknown as OrtNamespace;
+  const version = ort.env.versions?.common ?? '';
+  return {
+    name: `onnxruntime-node ${version} (cpu)`,
+    load(source: ModelSource): Promise<LoadedModel> {
+      return wrapOrtSession(api, source, {
+        executionProviders: ['cpu'],
+        graphOptimizationLevel: 'all',
+        ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      });
+    },
+  };
+}
