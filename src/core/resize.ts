@@ -5,6 +5,7 @@
  * arithmetic exactly, so backgrounds match the reference bit for bit.
  */
 import type { FloatImage } from './image';
+import { cvRound } from './numeric';
 
 export type ResizeKernel = 'linear' | 'lanczos4' | 'area';
 
@@ -104,12 +105,6 @@ function makeTaps(srcLen: number, dstLen: number, kernel: ResizeKernel): Taps {
   return interpolatingTaps(srcLen, dstLen, kernel === 'area' ? 'linear' : kernel);
 }
 
-/** OpenCV cvRound: round half to even. */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 export interface ResizeOptions {
   readonly kernel: ResizeKernel;
   /**
@@ -129,11 +124,12 @@ export function resize(src: FloatImage, width: number, height: number, options: 
   const tx = makeTaps(src.width, width, options.kernel);
   const ty = makeTaps(src.height, height, options.kernel);
   const coefScale = 2048;
-  const wx = fixed ? tx.weight.map((w) => roundHalfEven(w * coefScale)) : tx.weight;
-  const wy = fixed ? ty.weight.map((w) => roundHalfEven(w * coefScale)) : ty.weight;
+  const wx = fixed ? tx.weight.map((w) => cvRound(w * coefScale)) : tx.weight;
+  const wy = fixed ? ty.weight.map((w) => cvRound(w * coefScale)) : ty.weight;
 
-  // Horizontal pass into a (src.height × width) buffer; float64 keeps the fixed-point sums exact.
-  const mid = new Float64Array(src.height * width * cn);
+  // Horizontal pass into a (src.height × width) buffer. Fixed-point sums are integers below 2^23, which float32
+  // holds exactly; float mode keeps OpenCV's float buffer precision.
+  const mid = new Float32Array(src.height * width * cn);
   const s = src.data;
   for (let y = 0; y < src.height; y++) {
     const row = y * src.width * cn;

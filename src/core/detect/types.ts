@@ -24,6 +24,10 @@ export interface DetectOptions {
   readonly onlyLargest?: boolean;
   /** Keep at most this many faces, highest scores first; 0 = no limit. Default 0. */
   readonly maxFaces?: number;
+  /**
+   * When no face is found upright, look again at the photo turned 90°, 270° and 180° (sideways scans). Default true.
+   */
+  readonly shouldTryRotations?: boolean;
 }
 
 export interface ResolvedDetectOptions {
@@ -34,6 +38,7 @@ export interface ResolvedDetectOptions {
   readonly onlyCenterFace: boolean;
   readonly onlyLargest: boolean;
   readonly maxFaces: number;
+  readonly shouldTryRotations: boolean;
 }
 
 /** A detector bound to a loaded model. `image` is RGB on the 0..255 scale at full resolution. */

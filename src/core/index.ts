@@ -1,0 +1,23 @@
+/**
+ * FaceRestore engine: host-independent face detection, alignment, GFPGAN restoration and paste-back.
+ * Hosts inject a ModelRuntime and hand over plain images; see createRestorer.
+ */
+export { createRestorer } from './restorer';
+export type { AlignedResult, Restorer, RestorerConfig } from './restorer';
+export type { RestoredFace, RestoreResult } from './pipeline';
+export type { AlignedRestoreOptions, CallOptions, RestoreOptions } from './options';
+export { RESTORE_DEFAULTS, MAX_UPSCALE } from './options';
+export type { DetectOptions, DetectorKind } from './detect/types';
+export { DETECTOR_KINDS } from './detect/types';
+export type { Placement } from './paste';
+export { AbortError, RestoreError, isAbortError } from './errors';
+export type { AbortSignalLike, RestoreErrorCode } from './errors';
+export type { ChannelCount, FloatImage, PixelData, PixelImage } from './image';
+export { DEFAULT_MAX_PIXELS, toRgb8 } from './image';
+export type { ProgressCallback, ProgressEvent, ProgressStage } from './progress';
+export type { LoadedModel, ModelRuntime, ModelSource, Tensor, TensorInfo } from './runtime';
+export { wrapOrtSession } from './ort-adapter';
+export type { OrtNamespace } from './ort-adapter';
+export type { Affine, Box, DetectedFace, Landmarks5, Point, Rect } from './types';
+export { GFPGAN } from './models';
+export type { RestoreModelDescriptor } from './models';

@@ -1,0 +1,151 @@
+/**
+ * Paste-back: from a restored 512² face to a placement in document space (the rectangle the face covers, the
+ * restored pixels warped into it, and the soft mask), and the composite of placements over a background.
+ *
+ * Reference: facexlib `get_inverse_affine` + `paste_faces_to_input_image` (square-mask path). The placement is
+ * computed on a rectangle around the face rather than the whole canvas; the rectangle carries a margin wide
+ * enough that erosion and blur see exactly what they would on the full canvas (zeros), so the values are equal.
+ */
+import type { FloatImage } from './image';
+import { erode, gaussianBlur, softMaskSizes } from './mask';
+import type { Affine, Rect } from './types';
+import { applyAffine, invertAffine, warpAffine } from './warp';
+
+/** What a host needs to build one masked layer, and what the composite is made of. */
+export interface Placement {
+  /** Integer rectangle in output (document) pixels, inside the canvas. */
+  readonly rect: Rect;
+  /** Restored face warped into `rect`: 1 (gray) or 3 (RGB) interleaved channels on the 0..255 scale. */
+  readonly pixels: FloatImage;
+  /** Soft mask for `rect`, 0..1, one value per pixel. */
+  readonly mask: Float32Array;
+}
+
+/**
+ * The crop → output matrix: inverse of the alignment, scaled by `scale`, with facexlib's extra +0.5·scale
+ * translation when scale > 1 (its "more precise back alignment").
+ */
+export function inverseAffine(affine: Affine, scale: number): Affine {
+  const inv = invertAffine(affine).map((v) => v * scale);
+  const extra = scale > 1 ? 0.5 * scale : 0;
+  return [inv[0], inv[1], inv[2] + extra, inv[3], inv[4], inv[5] + extra];
+}
+
+/** The rectangle that can hold non-zero mask for a faceSize² crop warped by `inv`, clamped to the canvas. */
+function placementRect(inv: Affine, faceSize: number, scale: number, canvasWidth: number, canvasHeight: number): Rect | undefined {
+  const corners = [[-1, -1], [faceSize, -1], [-1, faceSize], [faceSize, faceSize]].map(([x, y]) => applyAffine(inv, x, y));
+  const xs = corners.map((p) => p[0]);
+  const ys = corners.map((p) => p[1]);
+  // Upper bound of the eroded area (the mask's area is faceSize²·|det|) gives the widest erosion + blur reach.
+  const area = faceSize * faceSize * Math.abs(inv[0] * inv[4] - inv[1] * inv[3]);
+  const { wEdge } = softMaskSizes(area * 1.05 + 4 * faceSize);
+  const margin = 2 * wEdge + Math.ceil(2 * scale) + 4;
+  const x0 = Math.max(0, Math.floor(Math.min(...xs)) - margin);
+  const y0 = Math.max(0, Math.floor(Math.min(...ys)) - margin);
+  const x1 = Math.min(canvasWidth, Math.ceil(Math.max(...xs)) + margin + 1);
+  const y1 = Math.min(canvasHeight, Math.ceil(Math.max(...ys)) + margin + 1);
+  if (x1 <= x0 || y1 <= y0) return undefined;
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+export interface PlacementOptions {
+  /** Output scale relative to the input image (the reference's `upscale`). */
+  readonly scale: number;
+  readonly canvasWidth: number;
+  readonly canvasHeight: number;
+  /** Round the warped face to integer levels, as the reference's uint8 warp does (8-bit inputs). */
+  readonly round: boolean;
+  /** 1 to deliver gray pixels (gray documents), 3 for RGB. */
+  readonly colorChannels: 1 | 3;
+}
+
+/**
+ * Builds the placement of one restored face. `affine` maps input-image pixels to the crop (the alignment).
+ * Returns undefined when the face lies entirely outside the canvas.
+ */
+export function placeFace(restored: FloatImage, affine: Affine, options: PlacementOptions): Placement | undefined {
+  const { scale, canvasWidth, canvasHeight } = options;
+  const size = restored.width;
+  const inv = inverseAffine(affine, scale);
+  const rect = placementRect(inv, size, scale, canvasWidth, canvasHeight);
+  if (!rect) return undefined;
+  const n = rect.width * rect.height;
+  const face = warpAffine(restored, inv, rect, { borderValue: 0, round: options.round });
+  const ones: FloatImage = { width: size, height: restored.height, channels: 1, data: new Float32Array(size * restored.height).fill(1) };
+  const invMask = warpAffine(ones, inv, rect, { borderValue: 0 }).data;
+  const erosion = erode(invMask, rect.width, rect.height, Math.trunc(2 * scale));
+  let area = 0;
+  for (let i = 0; i < n; i++) area += erosion[i];
+  const sizes = softMaskSizes(area);
+  const center = erode(erosion, rect.width, rect.height, sizes.erosionKernel);
+  const mask = gaussianBlur(center, rect.width, rect.height, sizes.blurKernel);
+  // pasted_face = inv_mask_erosion · inv_restored (hides the warp's dark fringe).
+  const cc = options.colorChannels;
+  const pixels = new Float32Array(n * cc);
+  const src = face.data;
+  for (let i = 0; i < n; i++) {
+    const e = erosion[i];
+    if (cc === 3) {
+      pixels[i * 3] = e * src[i * 3];
+      pixels[i * 3 + 1] = e * src[i * 3 + 1];
+      pixels[i * 3 + 2] = e * src[i * 3 + 2];
+    } else {
+      // Gray documents stay gray: ITU-R BT.601 luma, as cv2's RGB2GRAY.
+      pixels[i] = e * (0.299 * src[i * 3] + 0.587 * src[i * 3 + 1] + 0.114 * src[i * 3 + 2]);
+    }
+  }
+  return trimToMask({ rect, pixels: { width: rect.width, height: rect.height, channels: cc, data: pixels }, mask });
+}
+
+/** Shrinks a placement to the bounding box of its non-zero mask, so host layers hold nothing invisible. */
+function trimToMask(p: Placement): Placement | undefined {
+  const { width, height } = p.rect;
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      if (p.mask[j * width + i] > 0) {
+        if (i < x0) x0 = i;
+        if (i > x1) x1 = i;
+        if (j < y0) y0 = j;
+        if (j > y1) y1 = j;
+      }
+    }
+  }
+  if (x1 < 0) return undefined;
+  const w = x1 - x0 + 1, h = y1 - y0 + 1, cc = p.pixels.channels;
+  const mask = new Float32Array(w * h);
+  const pixels = new Float32Array(w * h * cc);
+  for (let j = 0; j < h; j++) {
+    const from = (y0 + j) * width + x0;
+    mask.set(p.mask.subarray(from, from + w), j * w);
+    pixels.set(p.pixels.data.subarray(from * cc, (from + w) * cc), j * w * cc);
+  }
+  return { rect: { x: p.rect.x + x0, y: p.rect.y + y0, width: w, height: h }, pixels: { width: w, height: h, channels: cc, data: pixels }, mask };
+}
+
+/**
+ * Composites placements over `background` in place, in order, as stacked layers with opacity `strength` and a
+ * layer mask: out = out·(1 − a) + face·a with a = strength·mask. strength 1 is the reference composite; 0 leaves
+ * the background untouched.
+ */
+export function compositeInPlace(background: FloatImage, placements: readonly Placement[], strength: number): FloatImage {
+  const cn = background.channels;
+  const bg = background.data;
+  for (const p of placements) {
+    if (p.pixels.channels !== cn) {
+      throw new RangeError(`placement has ${p.pixels.channels} colour channels but the background has ${cn}`);
+    }
+    const { x, y, width, height } = p.rect;
+    const px = p.pixels.data;
+    for (let j = 0; j < height; j++) {
+      let o = ((y + j) * background.width + x) * cn;
+      let i = j * width;
+      for (let k = 0; k < width; k++, i++, o += cn) {
+        const a = strength * p.mask[i];
+        if (a === 0) continue;
+        for (let c = 0; c < cn; c++) bg[o + c] = bg[o + c] * (1 - a) + px[i * cn + c] * a;
+      }
+    }
+  }
+  return background;
+}

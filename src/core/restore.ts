@@ -1,0 +1,132 @@
+/**
+ * The restore stage: GFPGAN's exact pre/post-processing around one model run.
+ *   pre:  crop/255 → (x − 0.5)/0.5, RGB, NCHW float32, batch 1
+ *   post: clamp to [−1, 1] → (x + 1)/2 · 255 → round (8-bit inputs; deeper inputs keep the float value)
+ * An optional `weight` input (CodeFormer's fidelity) is fed when the model declares one.
+ */
+import type { AbortSignalLike } from './errors';
+import { RestoreError } from './errors';
+import type { FloatImage } from './image';
+import type { RestoreModelDescriptor } from './models';
+import { dimAccepts, float32Tensor, formatShape, runModel, type LoadedModel, type Tensor, type TensorInfo } from './runtime';
+
+export interface RestoreContract {
+  readonly imageInput: string;
+  readonly output: string;
+  readonly weightInput?: { readonly name: string; readonly type: 'float32' | 'float64'; readonly dims: readonly number[] };
+}
+
+const WEIGHT_INPUT = 'weight';
+
+function acceptsImage(info: TensorInfo, size: number): boolean {
+  const s = info.shape;
+  return s.length === 4 && dimAccepts(s[0], 1) && dimAccepts(s[1], 3) && dimAccepts(s[2], size) && dimAccepts(s[3], size);
+}
+
+/**
+ * Checks that `model` can be a restorer for `descriptor` and names its inputs. A mismatch throws
+ * MODEL_CONTRACT with what was expected and what the model has.
+ */
+export function checkRestoreContract(model: LoadedModel, label: string, descriptor: RestoreModelDescriptor): RestoreContract {
+  const size = descriptor.faceSize;
+  const want = `[1,3,${size},${size}]`;
+  const images = model.inputs.filter((i) => i.name !== WEIGHT_INPUT);
+  const weight = model.inputs.find((i) => i.name === WEIGHT_INPUT);
+  if (images.length !== 1) {
+    throw new RestoreError(
+      'MODEL_CONTRACT',
+      `restore model must take one image input ${want} (plus an optional "weight"); ${label} takes ${model.inputs.map((i) => `${i.name} ${formatShape(i.shape)}`).join(', ') || 'no inputs'}`,
+    );
+  }
+  const input = images[0];
+  if (!acceptsImage(input, size)) {
+    throw new RestoreError('MODEL_CONTRACT', `restore model must take input ${want}; this one (${label}) takes ${formatShape(input.shape)}`);
+  }
+  if (input.type !== 'float32' && input.type !== 'unknown') {
+    throw new RestoreError('MODEL_CONTRACT', `restore model input must be float32; this one (${label}) takes ${input.type}`);
+  }
+  const output = model.outputs[0];
+  if (!output || !acceptsImage(output, size)) {
+    throw new RestoreError(
+      'MODEL_CONTRACT',
+      `restore model must return ${want}; this one (${label}) returns ${output ? formatShape(output.shape) : 'nothing'}`,
+    );
+  }
+  let weightInput: RestoreContract['weightInput'];
+  if (weight) {
+    const type = weight.type === 'float32' ? 'float32' : 'float64';
+    const dims = weight.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
+    weightInput = { name: weight.name, type, dims };
+  }
+  return { imageInput: input.name, output: output.name, ...(weightInput ? { weightInput } : {}) };
+}
+
+/** Crop (RGB, 0..255, HWC) → model input (NCHW, normalised). */
+export function cropToTensor(crop: FloatImage, descriptor: RestoreModelDescriptor): Float32Array {
+  const plane = crop.width * crop.height;
+  const out = new Float32Array(3 * plane);
+  const { mean, std } = descriptor;
+  const src = crop.data;
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) out[c * plane + i] = (Math.fround(src[i * 3 + c] / 255) - mean) / std;
+  }
+  return out;
+}
+
+/** Model output (NCHW) → face (RGB, 0..255, HWC): clamp, rescale, and round when `round`. */
+export function tensorToFace(data: Float32Array | Float64Array, size: number, descriptor: RestoreModelDescriptor, round: boolean): FloatImage {
+  const plane = size * size;
+  const out = new Float32Array(plane * 3);
+  const [lo, hi] = descriptor.outputRange;
+  const k = 255 / (hi - lo);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) {
+      let v = data[c * plane + i];
+      v = v < lo ? lo : v > hi ? hi : v; // NaN stays NaN and is caught below
+      let r = (v - lo) * k;
+      if (round) r = Math.round(r);
+      out[i * 3 + c] = r;
+    }
+  }
+  return { width: size, height: size, channels: 3, data: out };
+}
+
+export interface RestoreFaceOptions {
+  /** CodeFormer-style fidelity weight in 0..1, fed only to models with a `weight` input. */
+  readonly weight: number;
+  readonly round: boolean;
+  readonly signal?: AbortSignalLike;
+}
+
+/** Runs the restorer on one aligned crop. */
+export async function restoreFace(
+  model: LoadedModel,
+  contract: RestoreContract,
+  label: string,
+  crop: FloatImage,
+  descriptor: RestoreModelDescriptor,
+  options: RestoreFaceOptions,
+): Promise<FloatImage> {
+  const size = descriptor.faceSize;
+  const feeds: Record<string, Tensor> = {
+    [contract.imageInput]: float32Tensor(cropToTensor(crop, descriptor), [1, 3, size, size]),
+  };
+  const w = contract.weightInput;
+  if (w) {
+    const data = w.type === 'float32' ? new Float32Array([options.weight]) : new Float64Array([options.weight]);
+    feeds[w.name] = { type: w.type, data, dims: w.dims };
+  }
+  const outputs = await runModel(model, label, feeds, options.signal);
+  const out = outputs[contract.output];
+  if (!out || out.data.length !== 3 * size * size) {
+    throw new RestoreError(
+      'MODEL_CONTRACT',
+      `restore model ${label} returned ${out ? formatShape(out.dims) : 'no output'} for output "${contract.output}"; expected [1,3,${size},${size}]`,
+    );
+  }
+  const face = tensorToFace(out.data, size, descriptor, options.round);
+  if (face.data.some(Number.isNaN)) {
+    throw new RestoreError('INFERENCE_FAILED', `restore model ${label} produced NaN values; the model file may be damaged`);
+  }
+  return face;
+}
