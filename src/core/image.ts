@@ -10,6 +10,8 @@
  */
 import { RestoreError } from './errors';
 
+const { round } = Math;
+
 export type PixelData = Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
 export type ChannelCount = 1 | 2 | 3 | 4;
 
@@ -152,12 +154,12 @@ export function fromWorking(color: FloatImage, alpha: FloatImage | undefined, li
   for (let i = 0, s = 0, d = 0; i < n; i++, s += cc, d += channels) {
     for (let c = 0; c < cc; c++) {
       let v = src[s + c] * k;
-      if (isInt) v = v <= 0 ? 0 : v >= max ? max : Math.round(v);
+      if (isInt) v = v <= 0 ? 0 : v >= max ? max : round(v);
       data[d + c] = v;
     }
     if (alpha) {
       let a = alpha.data[i];
-      if (isInt) a = a <= 0 ? 0 : a >= max ? max : Math.round(a);
+      if (isInt) a = a <= 0 ? 0 : a >= max ? max : round(a);
       data[d + cc] = a;
     }
   }
@@ -171,7 +173,7 @@ export function toRgb8(image: FloatImage): PixelImage {
   const src = image.data;
   for (let i = 0; i < n * 3; i++) {
     const v = src[i];
-    data[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+    data[i] = v <= 0 ? 0 : v >= 255 ? 255 : round(v);
   }
   return { width: image.width, height: image.height, channels: 3, data, maxValue: 255 };
 }
@@ -181,7 +183,7 @@ export function roundInPlace(image: FloatImage): FloatImage {
   const d = image.data;
   for (let i = 0; i < d.length; i++) {
     const v = d[i];
-    d[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+    d[i] = v <= 0 ? 0 : v >= 255 ? 255 : round(v);
   }
   return image;
 }

@@ -8,6 +8,10 @@
  *   inv_soft_mask     = GaussianBlur(inv_mask_center, (2·w_edge+1)², σ=0)
  */
 
+// Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
+const { exp, floor, max, min, sqrt } = Math;
+const INF = Infinity;
+
 /** Kernel sizes the reference derives from the eroded mask's area (output-space pixels). */
 export interface SoftMaskSizes {
   readonly wEdge: number;
@@ -18,7 +22,7 @@ export interface SoftMaskSizes {
 }
 
 export function softMaskSizes(faceArea: number): SoftMaskSizes {
-  const wEdge = Math.floor(Math.floor(Math.sqrt(faceArea)) / 20);
+  const wEdge = floor(floor(sqrt(faceArea)) / 20);
   return { wEdge, erosionKernel: 2 * wEdge, blurKernel: 2 * wEdge + 1 };
 }
 
@@ -33,15 +37,15 @@ function minLine(src: Float32Array, offset: number, stride: number, n: number, l
   const h = buf.subarray(len, 2 * len);
   for (let j = 0; j < len; j++) {
     const i = j + lo;
-    const v = i >= 0 && i < n ? src[offset + i * stride] : Infinity;
-    g[j] = j % k === 0 ? v : Math.min(g[j - 1], v);
+    const v = i >= 0 && i < n ? src[offset + i * stride] : INF;
+    g[j] = j % k === 0 ? v : min(g[j - 1], v);
   }
   for (let j = len - 1; j >= 0; j--) {
     const i = j + lo;
-    const v = i >= 0 && i < n ? src[offset + i * stride] : Infinity;
-    h[j] = j === len - 1 || (j + 1) % k === 0 ? v : Math.min(h[j + 1], v);
+    const v = i >= 0 && i < n ? src[offset + i * stride] : INF;
+    h[j] = j === len - 1 || (j + 1) % k === 0 ? v : min(h[j + 1], v);
   }
-  for (let i = 0; i < n; i++) out[offset + i * stride] = Math.min(h[i], g[i + k - 1]);
+  for (let i = 0; i < n; i++) out[offset + i * stride] = min(h[i], g[i + k - 1]);
 }
 
 /**
@@ -54,7 +58,7 @@ export function erode(src: Float32Array, width: number, height: number, k: numbe
   if (size === 1) return new Float32Array(src);
   const lo = -(size >> 1);
   const hi = size - 1 + lo;
-  const buf = new Float32Array(2 * (Math.max(width, height) + size));
+  const buf = new Float32Array(2 * (max(width, height) + size));
   const tmp = new Float32Array(src.length);
   for (let y = 0; y < height; y++) minLine(src, y * width, 1, width, lo, hi, tmp, buf);
   const out = new Float32Array(src.length);
@@ -79,7 +83,7 @@ export function gaussianKernel(n: number): Float32Array {
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const x = i - (n - 1) * 0.5;
-    k[i] = fixed ? fixed[i] : Math.exp(scale2 * x * x);
+    k[i] = fixed ? fixed[i] : exp(scale2 * x * x);
     sum += k[i];
   }
   const inv = 1 / sum;

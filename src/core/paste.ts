@@ -11,6 +11,9 @@ import { erode, gaussianBlur, softMaskSizes } from './mask';
 import type { Affine, Rect } from './types';
 import { applyAffine, invertAffine, warpAffine } from './warp';
 
+// Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
+const { abs, ceil, floor, max, min, trunc } = Math;
+
 /** What a host needs to build one masked layer, and what the composite is made of. */
 export interface Placement {
   /** Integer rectangle in output (document) pixels, inside the canvas. */
@@ -37,13 +40,13 @@ function placementRect(inv: Affine, faceSize: number, scale: number, canvasWidth
   const xs = corners.map((p) => p[0]);
   const ys = corners.map((p) => p[1]);
   // Upper bound of the eroded area (the mask's area is faceSize²·|det|) gives the widest erosion + blur reach.
-  const area = faceSize * faceSize * Math.abs(inv[0] * inv[4] - inv[1] * inv[3]);
+  const area = faceSize * faceSize * abs(inv[0] * inv[4] - inv[1] * inv[3]);
   const { wEdge } = softMaskSizes(area * 1.05 + 4 * faceSize);
-  const margin = 2 * wEdge + Math.ceil(2 * scale) + 4;
-  const x0 = Math.max(0, Math.floor(Math.min(...xs)) - margin);
-  const y0 = Math.max(0, Math.floor(Math.min(...ys)) - margin);
-  const x1 = Math.min(canvasWidth, Math.ceil(Math.max(...xs)) + margin + 1);
-  const y1 = Math.min(canvasHeight, Math.ceil(Math.max(...ys)) + margin + 1);
+  const margin = 2 * wEdge + ceil(2 * scale) + 4;
+  const x0 = max(0, floor(min(...xs)) - margin);
+  const y0 = max(0, floor(min(...ys)) - margin);
+  const x1 = min(canvasWidth, ceil(max(...xs)) + margin + 1);
+  const y1 = min(canvasHeight, ceil(max(...ys)) + margin + 1);
   if (x1 <= x0 || y1 <= y0) return undefined;
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
@@ -73,7 +76,7 @@ export function placeFace(restored: FloatImage, affine: Affine, options: Placeme
   const face = warpAffine(restored, inv, rect, { borderValue: 0, round: options.round });
   const ones: FloatImage = { width: size, height: restored.height, channels: 1, data: new Float32Array(size * restored.height).fill(1) };
   const invMask = warpAffine(ones, inv, rect, { borderValue: 0 }).data;
-  const erosion = erode(invMask, rect.width, rect.height, Math.trunc(2 * scale));
+  const erosion = erode(invMask, rect.width, rect.height, trunc(2 * scale));
   let area = 0;
   for (let i = 0; i < n; i++) area += erosion[i];
   const sizes = softMaskSizes(area);

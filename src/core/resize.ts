@@ -7,6 +7,9 @@
 import type { FloatImage } from './image';
 import { cvRound } from './numeric';
 
+// Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
+const { abs, ceil, cos, floor, fround, min, sin, PI } = Math;
+
 export type ResizeKernel = 'linear' | 'lanczos4' | 'area';
 
 interface Taps {
@@ -25,22 +28,22 @@ const LANCZOS_CS: ReadonlyArray<readonly [number, number]> = [
 /** OpenCV's interpolateLanczos4: 8 coefficients for taps sx-3..sx+4, normalised in float32. */
 export function lanczos4Coefficients(x: number): Float32Array {
   const coeffs = new Float32Array(8);
-  const y0 = -(x + 3) * Math.PI * 0.25;
-  const s0 = Math.sin(y0);
-  const c0 = Math.cos(y0);
+  const y0 = -(x + 3) * PI * 0.25;
+  const s0 = sin(y0);
+  const c0 = cos(y0);
   let sum = 0;
   for (let i = 0; i < 8; i++) {
-    const y0i = Math.fround(x + 3 - i);
-    if (Math.abs(y0i) >= 1e-6) {
-      const y = -y0i * Math.PI * 0.25;
+    const y0i = fround(x + 3 - i);
+    if (abs(y0i) >= 1e-6) {
+      const y = -y0i * PI * 0.25;
       coeffs[i] = (LANCZOS_CS[i][0] * s0 + LANCZOS_CS[i][1] * c0) / (y * y);
     } else {
       coeffs[i] = 1e30;
     }
-    sum = Math.fround(sum + coeffs[i]);
+    sum = fround(sum + coeffs[i]);
   }
-  const inv = Math.fround(1 / sum);
-  for (let i = 0; i < 8; i++) coeffs[i] = Math.fround(coeffs[i] * inv);
+  const inv = fround(1 / sum);
+  for (let i = 0; i < 8; i++) coeffs[i] = fround(coeffs[i] * inv);
   return coeffs;
 }
 
@@ -56,9 +59,9 @@ function interpolatingTaps(srcLen: number, dstLen: number, kernel: 'linear' | 'l
   const weight = new Float64Array(dstLen * size);
   for (let dx = 0; dx < dstLen; dx++) {
     // OpenCV computes fx in float.
-    let fx = Math.fround((dx + 0.5) * scale - 0.5);
-    let sx = Math.floor(fx);
-    fx = Math.fround(fx - sx);
+    let fx = fround((dx + 0.5) * scale - 0.5);
+    let sx = floor(fx);
+    fx = fround(fx - sx);
     if (kernel === 'linear') {
       if (sx < 0) { fx = 0; sx = 0; }
       if (sx >= srcLen - 1) { fx = 0; sx = srcLen - 1; }
@@ -76,16 +79,16 @@ function interpolatingTaps(srcLen: number, dstLen: number, kernel: 'linear' | 'l
 /** OpenCV's computeResizeAreaTab for shrinking: fractional box coverage per output sample. */
 function areaTaps(srcLen: number, dstLen: number): Taps {
   const scale = srcLen / dstLen;
-  const size = Math.ceil(scale) + 2;
+  const size = ceil(scale) + 2;
   const index = new Int32Array(dstLen * size);
   const weight = new Float64Array(dstLen * size);
   for (let dx = 0; dx < dstLen; dx++) {
     const fsx1 = dx * scale;
     const fsx2 = fsx1 + scale;
-    const cellWidth = Math.min(scale, srcLen - fsx1);
-    let sx1 = Math.ceil(fsx1);
-    const sx2 = Math.min(Math.floor(fsx2), srcLen - 1);
-    sx1 = Math.min(sx1, sx2);
+    const cellWidth = min(scale, srcLen - fsx1);
+    let sx1 = ceil(fsx1);
+    const sx2 = min(floor(fsx2), srcLen - 1);
+    sx1 = min(sx1, sx2);
     let k = 0;
     const put = (i: number, w: number): void => {
       index[dx * size + k] = clampIndex(i, srcLen);
@@ -94,7 +97,7 @@ function areaTaps(srcLen: number, dstLen: number): Taps {
     };
     if (sx1 - fsx1 > 1e-3) put(sx1 - 1, (sx1 - fsx1) / cellWidth);
     for (let sx = sx1; sx < sx2; sx++) put(sx, 1 / cellWidth);
-    if (fsx2 - sx2 > 1e-3) put(sx2, Math.min(Math.min(fsx2 - sx2, 1), cellWidth) / cellWidth);
+    if (fsx2 - sx2 > 1e-3) put(sx2, min(min(fsx2 - sx2, 1), cellWidth) / cellWidth);
     for (; k < size; k++) index[dx * size + k] = clampIndex(sx1, srcLen);
   }
   return { size, index, weight };
@@ -162,7 +165,7 @@ export function resize(src: FloatImage, width: number, height: number, options: 
     if (fixed) {
       // OpenCV: (sum + 2^21) >> 22, saturated to uint8; float64 holds these integer sums exactly.
       for (let i = 0; i < rowLen; i++) {
-        const v = Math.floor((acc[i] + 2097152) / 4194304);
+        const v = floor((acc[i] + 2097152) / 4194304);
         data[out + i] = v < 0 ? 0 : v > 255 ? 255 : v;
       }
     } else {

@@ -10,6 +10,9 @@ import type { FloatImage } from './image';
 import type { RestoreModelDescriptor } from './models';
 import { dimAccepts, float32Tensor, formatShape, runModel, type LoadedModel, type Tensor, type TensorInfo } from './runtime';
 
+// Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
+const { fround, round } = Math;
+
 export interface RestoreContract {
   readonly imageInput: string;
   readonly output: string;
@@ -68,13 +71,13 @@ export function cropToTensor(crop: FloatImage, descriptor: RestoreModelDescripto
   const { mean, std } = descriptor;
   const src = crop.data;
   for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) out[c * plane + i] = (Math.fround(src[i * 3 + c] / 255) - mean) / std;
+    for (let c = 0; c < 3; c++) out[c * plane + i] = (fround(src[i * 3 + c] / 255) - mean) / std;
   }
   return out;
 }
 
-/** Model output (NCHW) → face (RGB, 0..255, HWC): clamp, rescale, and round when `round`. */
-export function tensorToFace(data: Float32Array | Float64Array, size: number, descriptor: RestoreModelDescriptor, round: boolean): FloatImage {
+/** Model output (NCHW) → face (RGB, 0..255, HWC): clamp, rescale, and round when `shouldRound`. */
+export function tensorToFace(data: Float32Array | Float64Array, size: number, descriptor: RestoreModelDescriptor, shouldRound: boolean): FloatImage {
   const plane = size * size;
   const out = new Float32Array(plane * 3);
   const [lo, hi] = descriptor.outputRange;
@@ -84,7 +87,7 @@ export function tensorToFace(data: Float32Array | Float64Array, size: number, de
       let v = data[c * plane + i];
       v = v < lo ? lo : v > hi ? hi : v; // NaN stays NaN and is caught below
       let r = (v - lo) * k;
-      if (round) r = Math.round(r);
+      if (shouldRound) r = round(r);
       out[i * 3 + c] = r;
     }
   }

@@ -12,6 +12,9 @@ import type { FloatImage } from './image';
 import { cvRound } from './numeric';
 import type { Affine, Rect } from './types';
 
+// Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
+const { floor } = Math;
+
 /** cv2.invertAffineTransform. */
 export function invertAffine(m: Affine): Affine {
   let d = m[0] * m[4] - m[1] * m[3];
@@ -92,7 +95,7 @@ export function warpAffine(src: FloatImage, matrix: Affine, region: Rect, option
         v[3] = inY1 && inX1 ? s[p10 + cn + c] : border[c];
         let r = v[0] * w0 + v[1] * w1 + v[2] * w2 + v[3] * w3;
         if (shouldRound) {
-          r = Math.floor(r + 0.5);
+          r = floor(r + 0.5);
           r = r < 0 ? 0 : r > 255 ? 255 : r;
         }
         out[o + c] = r;

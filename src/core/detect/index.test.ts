@@ -19,7 +19,7 @@ describe('resolveDetectOptions', () => {
     expect(DETECTOR_DEFAULTS.retinaface).toEqual({ scoreThreshold: 0.97, nmsThreshold: 0.4 });
     expect(DETECTOR_DEFAULTS.scrfd).toEqual({ scoreThreshold: 0.5, nmsThreshold: 0.4 });
     expect(DETECTOR_DEFAULTS.yunet.nmsThreshold).toBe(0.3);
-    expect(DETECT_DEFAULTS).toEqual({ detectSize: 640, eyeDistanceThreshold: 5, onlyCenterFace: false, onlyLargest: false, maxFaces: 0 });
+    expect(DETECT_DEFAULTS).toEqual({ detectSize: 640, eyeDistanceThreshold: 5, onlyCenterFace: false, onlyLargest: false, maxFaces: 0, shouldTryRotations: true });
     expect(Object.isFrozen(DETECTOR_DEFAULTS) && Object.isFrozen(DETECTOR_DEFAULTS.yunet) && Object.isFrozen(DETECT_DEFAULTS)).toBe(true);
   });
 
@@ -32,6 +32,7 @@ describe('resolveDetectOptions', () => {
       onlyCenterFace: true,
       onlyLargest: true,
       maxFaces: 3,
+      shouldTryRotations: false,
     };
     expect(resolveDetectOptions('scrfd', options)).toEqual(options);
     expect(resolveDetectOptions('yunet', { detectSize: 8192 }).detectSize).toBe(8192);
@@ -50,6 +51,7 @@ describe('resolveDetectOptions', () => {
     ['onlyLargest', 'yes', 'Expected a boolean for onlyLargest but received "yes" of type string'],
     ['maxFaces', -1, `Expected an integer between 0 and ${Number.MAX_SAFE_INTEGER} for maxFaces but received -1 of type number`],
     ['maxFaces', 1.5, `Expected an integer between 0 and ${Number.MAX_SAFE_INTEGER} for maxFaces but received 1.5 of type number`],
+    ['shouldTryRotations', 'no', 'Expected a boolean for shouldTryRotations but received "no" of type string'],
     ['maxFaces', null, `Expected an integer between 0 and ${Number.MAX_SAFE_INTEGER} for maxFaces but received null of type null`],
   ];
   it.each(bad)('rejects %s = %p', (key, value, message) => {

@@ -7,6 +7,9 @@
 import { RestoreError } from '../errors';
 import type { LoadedModel, Tensor } from '../runtime';
 
+// Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
+const { fround, max, min, trunc } = Math;
+
 /** One raw detection in detector-input pixels (before mapping back to the full-resolution image). */
 export interface Candidate {
   readonly score: number;
@@ -48,8 +51,8 @@ export interface NmsOptions {
 function iouTorchvision(a: Candidate, b: Candidate): number {
   const [ax1, ay1, ax2, ay2] = a.box;
   const [bx1, by1, bx2, by2] = b.box;
-  const w = Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1));
-  const h = Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1));
+  const w = max(0, min(ax2, bx2) - max(ax1, bx1));
+  const h = max(0, min(ay2, by2) - max(ay1, by1));
   const inter = w * h;
   return inter / ((ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter);
 }
@@ -57,8 +60,8 @@ function iouTorchvision(a: Candidate, b: Candidate): number {
 function iouPlusOne(a: Candidate, b: Candidate): number {
   const [ax1, ay1, ax2, ay2] = a.box;
   const [bx1, by1, bx2, by2] = b.box;
-  const w = Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1) + 1);
-  const h = Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1) + 1);
+  const w = max(0, min(ax2, bx2) - max(ax1, bx1) + 1);
+  const h = max(0, min(ay2, by2) - max(ay1, by1) + 1);
   const inter = w * h;
   return inter / ((ax2 - ax1 + 1) * (ay2 - ay1 + 1) + (bx2 - bx1 + 1) * (by2 - by1 + 1) - inter);
 }
@@ -67,7 +70,7 @@ function iouPlusOne(a: Candidate, b: Candidate): number {
 export function truncatedRect(c: Candidate): readonly [number, number, number, number] {
   if (c.intRect) return c.intRect;
   const [x1, y1, x2, y2] = c.box;
-  return [Math.trunc(x1), Math.trunc(y1), Math.trunc(x2 - x1), Math.trunc(y2 - y1)];
+  return [trunc(x1), trunc(y1), trunc(x2 - x1), trunc(y2 - y1)];
 }
 
 /** OpenCV's rectOverlap = 1 − jaccardDistance for Rect2i (two empty rects count as identical). */
@@ -75,12 +78,12 @@ export function overlapOpencv(a: readonly number[], b: readonly number[]): numbe
   const areaA = a[2] * a[3];
   const areaB = b[2] * b[3];
   if (areaA + areaB <= 0) return 1;
-  const x1 = Math.max(a[0], b[0]);
-  const y1 = Math.max(a[1], b[1]);
-  const w = Math.min(a[0] + a[2], b[0] + b[2]) - x1;
-  const h = Math.min(a[1] + a[3], b[1] + b[3]) - y1;
+  const x1 = max(a[0], b[0]);
+  const y1 = max(a[1], b[1]);
+  const w = min(a[0] + a[2], b[0] + b[2]) - x1;
+  const h = min(a[1] + a[3], b[1] + b[3]) - y1;
   const inter = w <= 0 || h <= 0 ? 0 : w * h;
-  return Math.fround(inter / (areaA + areaB - inter));
+  return fround(inter / (areaA + areaB - inter));
 }
 
 /**
@@ -90,11 +93,11 @@ export function overlapOpencv(a: readonly number[], b: readonly number[]): numbe
 export function nms(candidates: readonly Candidate[], iouThreshold: number, options: NmsOptions): Candidate[] {
   const order = candidates.map((c, i) => i);
   order.sort((i, j) => candidates[j].score - candidates[i].score || i - j);
-  const limit = Math.min(order.length, options.topK ?? order.length);
+  const limit = min(order.length, options.topK ?? order.length);
   const kept: Candidate[] = [];
   if (options.variant === 'opencvInt') {
     // OpenCV compares float overlap against a float threshold.
-    const threshold = Math.fround(iouThreshold);
+    const threshold = fround(iouThreshold);
     const keptRects: Array<readonly number[]> = [];
     for (let n = 0; n < limit; n++) {
       const c = candidates[order[n]];

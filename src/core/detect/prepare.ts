@@ -15,6 +15,9 @@ import { RestoreError } from '../errors';
 import type { FloatImage } from '../image';
 import { resize } from '../resize';
 
+// Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
+const { ceil, max, min, round } = Math;
+
 /** Channel order and per-channel normalisation: value = (pixel − mean[c]) · scale, `mean` in model channel order. */
 export interface PixelSpec {
   readonly order: 'rgb' | 'bgr';
@@ -49,17 +52,17 @@ export interface PreparedInput extends InputPlan {
 }
 
 function padUp(n: number): number {
-  return Math.ceil(n / PAD_MULTIPLE) * PAD_MULTIPLE;
+  return ceil(n / PAD_MULTIPLE) * PAD_MULTIPLE;
 }
 
 /** Works out sizes and scales without touching pixels. */
 export function planDetectorInput(width: number, height: number, detectSize: number, geometry: InputGeometry): InputPlan {
-  let factor = Math.min(1, detectSize / Math.max(width, height));
-  if (geometry.fixedWidth !== undefined) factor = Math.min(factor, geometry.fixedWidth / width);
-  if (geometry.fixedHeight !== undefined) factor = Math.min(factor, geometry.fixedHeight / height);
+  let factor = min(1, detectSize / max(width, height));
+  if (geometry.fixedWidth !== undefined) factor = min(factor, geometry.fixedWidth / width);
+  if (geometry.fixedHeight !== undefined) factor = min(factor, geometry.fixedHeight / height);
   // Rounding cannot overshoot a limit: width·factor ≤ limit, so its rounding is ≤ limit too.
-  const contentWidth = factor < 1 ? Math.max(1, Math.round(width * factor)) : width;
-  const contentHeight = factor < 1 ? Math.max(1, Math.round(height * factor)) : height;
+  const contentWidth = factor < 1 ? max(1, round(width * factor)) : width;
+  const contentHeight = factor < 1 ? max(1, round(height * factor)) : height;
   return {
     contentWidth,
     contentHeight,

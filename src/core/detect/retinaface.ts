@@ -6,6 +6,9 @@ import { requireOutput } from '../runtime';
 import type { PixelSpec } from './prepare';
 import { requireOutputNames, type Candidate, type DecoderFactory } from './nms';
 
+// Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
+const { ceil, exp } = Math;
+
 /** BGR minus the Caffe means (104, 117, 123), no scaling. */
 export const RETINAFACE_PIXELS: PixelSpec = { order: 'bgr', mean: [104, 117, 123], scale: 1 };
 
@@ -21,14 +24,14 @@ const VARIANCE = [0.1, 0.2] as const;
 export function retinafacePriors(inputWidth: number, inputHeight: number): Float64Array {
   let count = 0;
   for (let k = 0; k < STEPS.length; k++) {
-    count += Math.ceil(inputHeight / STEPS[k]) * Math.ceil(inputWidth / STEPS[k]) * MIN_SIZES[k].length;
+    count += ceil(inputHeight / STEPS[k]) * ceil(inputWidth / STEPS[k]) * MIN_SIZES[k].length;
   }
   const priors = new Float64Array(count * 4);
   let p = 0;
   for (let k = 0; k < STEPS.length; k++) {
     const step = STEPS[k];
-    const rows = Math.ceil(inputHeight / step);
-    const cols = Math.ceil(inputWidth / step);
+    const rows = ceil(inputHeight / step);
+    const cols = ceil(inputWidth / step);
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) {
         for (const m of MIN_SIZES[k]) {
@@ -70,8 +73,8 @@ export const createRetinafaceDecoder: DecoderFactory = (model, label) => {
       const ph = priors[i * 4 + 3];
       const cx = pcx + loc[i * 4] * VARIANCE[0] * pw;
       const cy = pcy + loc[i * 4 + 1] * VARIANCE[0] * ph;
-      const w = pw * Math.exp(loc[i * 4 + 2] * VARIANCE[1]);
-      const h = ph * Math.exp(loc[i * 4 + 3] * VARIANCE[1]);
+      const w = pw * exp(loc[i * 4 + 2] * VARIANCE[1]);
+      const h = ph * exp(loc[i * 4 + 3] * VARIANCE[1]);
       const landmarks: number[] = new Array<number>(10);
       for (let t = 0; t < 5; t++) {
         landmarks[2 * t] = (pcx + landms[i * 10 + 2 * t] * VARIANCE[0] * pw) * inputWidth;

@@ -7,6 +7,9 @@ import { requireOutput, type LoadedModel } from '../runtime';
 import type { PixelSpec } from './prepare';
 import type { Candidate, DecoderFactory } from './nms';
 
+// Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
+const { floor } = Math;
+
 /** RGB, (x − 127.5) / 128: insightface's blobFromImage(…, 1/128, mean 127.5, swapRB=True). */
 export const SCRFD_PIXELS: PixelSpec = { order: 'rgb', mean: [127.5, 127.5, 127.5], scale: 1 / 128 };
 
@@ -67,9 +70,9 @@ export const createScrfdDecoder: DecoderFactory = (model, label) => {
         const score = scores[i];
         // insightface keeps score >= threshold.
         if (!(score >= scoreThreshold)) continue;
-        const cell = Math.floor(i / anchors);
+        const cell = floor(i / anchors);
         const ax = (cell % cols) * s;
-        const ay = Math.floor(cell / cols) * s;
+        const ay = floor(cell / cols) * s;
         const landmarks: number[] = new Array<number>(10);
         for (let t = 0; t < 5; t++) {
           landmarks[2 * t] = ax + kps[i * 10 + 2 * t] * s;

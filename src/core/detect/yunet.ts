@@ -7,6 +7,9 @@ import { requireOutput } from '../runtime';
 import type { PixelSpec } from './prepare';
 import { requireOutputNames, type Candidate, type DecoderFactory } from './nms';
 
+// Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
+const { exp, sqrt, trunc } = Math;
+
 /** BGR, raw 0..255: OpenCV's blobFromImage defaults. */
 export const YUNET_PIXELS: PixelSpec = { order: 'bgr', mean: [0, 0, 0], scale: 1 };
 
@@ -42,13 +45,13 @@ export const createYunetDecoder: DecoderFactory = (model, label) => {
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < cols; c++) {
           const idx = r * cols + c;
-          const score = f(Math.sqrt(f(clamp01(cls[idx]) * clamp01(obj[idx]))));
+          const score = f(sqrt(f(clamp01(cls[idx]) * clamp01(obj[idx]))));
           if (!(score > threshold)) continue;
           const b = idx * 4;
           const cx = f(f(c + bbox[b]) * s);
           const cy = f(f(r + bbox[b + 1]) * s);
-          const w = f(f(Math.exp(bbox[b + 2])) * s);
-          const h = f(f(Math.exp(bbox[b + 3])) * s);
+          const w = f(f(exp(bbox[b + 2])) * s);
+          const h = f(f(exp(bbox[b + 3])) * s);
           const x1 = f(cx - w / 2);
           const y1 = f(cy - h / 2);
           // Model order: subject's right eye, left eye, nose, right mouth corner, left mouth corner. The subject's
@@ -63,7 +66,7 @@ export const createYunetDecoder: DecoderFactory = (model, label) => {
             score,
             box: [x1, y1, x1 + w, y1 + h],
             landmarks,
-            intRect: [Math.trunc(x1), Math.trunc(y1), Math.trunc(w), Math.trunc(h)],
+            intRect: [trunc(x1), trunc(y1), trunc(w), trunc(h)],
           });
         }
       }

@@ -63,20 +63,22 @@ export async function writeRestoredImage(names: OutputNames, ext: string, image:
   return file;
 }
 
-const round3 = (v: number): number => Math.round(v * 1000) / 1000;
-
-/** faces/<base>.json: detections in input-image pixels. */
+/**
+ * faces/<base>.json: detections in input-image pixels, one face per line. Coordinates keep full precision so that
+ * another implementation fed with these landmarks reproduces the same alignment (a 0.001 px change can move
+ * OpenCV's 1/32-px warp grid); the score is rounded for reading.
+ */
 export async function writeFacesJson(names: OutputNames, faces: readonly DetectedFace[]): Promise<string> {
   const file = path.join(names.root, 'faces', `${names.basename}.json`);
-  const records = faces.map((f) => ({
+  const records = faces.map((f) => JSON.stringify({
     index: f.index,
-    score: round3(f.score),
-    box: f.box.map(round3),
-    landmarks: f.landmarks.map(([x, y]) => [round3(x), round3(y)]),
+    score: Math.round(f.score * 1e4) / 1e4,
+    box: f.box,
+    landmarks: f.landmarks,
   }));
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  await fs.promises.writeFile(tmp, JSON.stringify(records, null, 2) + '\n');
+  await fs.promises.writeFile(tmp, records.length ? `[\n  ${records.join(',\n  ')}\n]\n` : '[]\n');
   await fs.promises.rename(tmp, file);
   return file;
 }
