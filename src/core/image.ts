@@ -139,7 +139,8 @@ function allocateLike(like: PixelImage, length: number): PixelData {
 
 /**
  * Packs working colour (0..255 scale) and optional alpha (own units) back into the pixel format of `like`.
- * Integer formats are rounded to nearest and clamped; float keeps full precision.
+ * Integer formats are rounded to nearest and clamped (8-bit ties go to even, as Uint8ClampedArray does); float keeps
+ * full precision.
  */
 export function fromWorking(color: FloatImage, alpha: FloatImage | undefined, like: PixelImage): PixelImage {
   const { width, height } = color;
@@ -147,10 +148,23 @@ export function fromWorking(color: FloatImage, alpha: FloatImage | undefined, li
   const channels = (cc + (alpha ? 1 : 0)) as ChannelCount;
   const n = width * height;
   const data = allocateLike(like, n * channels);
+  const src = color.data;
+  if (like.maxValue === 255 && (data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    // 8-bit: a clamped view does the clamping and rounding natively (the hot path of every composite).
+    const out = new Uint8ClampedArray(data.buffer, data.byteOffset, data.length);
+    if (!alpha) {
+      out.set(src);
+    } else {
+      for (let i = 0, s = 0, d = 0; i < n; i++, s += cc, d += channels) {
+        for (let c = 0; c < cc; c++) out[d + c] = src[s + c];
+        out[d + cc] = alpha.data[i];
+      }
+    }
+    return { width, height, channels, data, maxValue: 255 };
+  }
   const k = like.maxValue / 255;
   const isInt = !(data instanceof Float32Array);
   const max = like.maxValue;
-  const src = color.data;
   for (let i = 0, s = 0, d = 0; i < n; i++, s += cc, d += channels) {
     for (let c = 0; c < cc; c++) {
       let v = src[s + c] * k;

@@ -117,6 +117,100 @@ export interface ResizeOptions {
   readonly fixedPoint?: boolean;
 }
 
+/**
+ * Rows → `width` samples each. Interior taps are contiguous, so their sources are addressed by offset rather than
+ * through the index table; the channels of a pixel are accumulated together.
+ */
+function horizontalPass(src: FloatImage, width: number, tx: Taps, wx: Float64Array): Float32Array {
+  const { channels: cn, data: s } = src;
+  const size = tx.size;
+  const mid = new Float32Array(src.height * width * cn);
+  const start = new Int32Array(width);
+  const contiguous = new Uint8Array(width);
+  for (let x = 0; x < width; x++) {
+    start[x] = tx.index[x * size];
+    let ok = 1;
+    for (let k = 1; k < size; k++) if (tx.index[x * size + k] !== start[x] + k) ok = 0;
+    contiguous[x] = ok;
+  }
+  const idx = tx.index;
+  for (let y = 0; y < src.height; y++) {
+    const row = y * src.width * cn;
+    let o = y * width * cn;
+    for (let x = 0; x < width; x++, o += cn) {
+      const wb = x * size;
+      if (cn === 3) {
+        let a0 = 0, a1 = 0, a2 = 0;
+        if (contiguous[x]) {
+          let p = row + start[x] * 3;
+          for (let k = 0; k < size; k++, p += 3) {
+            const w = wx[wb + k];
+            a0 += s[p] * w;
+            a1 += s[p + 1] * w;
+            a2 += s[p + 2] * w;
+          }
+        } else {
+          for (let k = 0; k < size; k++) {
+            const p = row + idx[wb + k] * 3;
+            const w = wx[wb + k];
+            a0 += s[p] * w;
+            a1 += s[p + 1] * w;
+            a2 += s[p + 2] * w;
+          }
+        }
+        mid[o] = a0;
+        mid[o + 1] = a1;
+        mid[o + 2] = a2;
+      } else {
+        for (let c = 0; c < cn; c++) {
+          let a = 0;
+          for (let k = 0; k < size; k++) a += s[row + idx[wb + k] * cn + c] * wx[wb + k];
+          mid[o + c] = a;
+        }
+      }
+    }
+  }
+  return mid;
+}
+
+/** OpenCV's final fixed-point step: (sum + 2^21) >> 22, saturated to uint8 (float64 holds the integer sums exactly). */
+function fixedToUint8(acc: number): number {
+  const v = floor((acc + 2097152) / 4194304);
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/** Columns: each output row is a weighted sum of `ty.size` rows of `mid`, one pass per row. */
+function verticalPass(mid: Float32Array, rowLen: number, height: number, ty: Taps, wy: Float64Array, fixed: boolean): Float32Array {
+  const data = new Float32Array(rowLen * height);
+  const size = ty.size;
+  const rows = new Int32Array(size);
+  const w = new Float64Array(size);
+  for (let y = 0; y < height; y++) {
+    for (let k = 0; k < size; k++) {
+      rows[k] = ty.index[y * size + k] * rowLen;
+      w[k] = wy[y * size + k];
+    }
+    const out = y * rowLen;
+    if (size === 8) {
+      // Lanczos-4: eight rows, unrolled (the hot case: every background resize).
+      const [r0, r1, r2, r3, r4, r5, r6, r7] = rows;
+      const [w0, w1, w2, w3, w4, w5, w6, w7] = w;
+      for (let i = 0; i < rowLen; i++) {
+        const acc = w0 * mid[r0 + i] + w1 * mid[r1 + i] + w2 * mid[r2 + i] + w3 * mid[r3 + i]
+          + w4 * mid[r4 + i] + w5 * mid[r5 + i] + w6 * mid[r6 + i] + w7 * mid[r7 + i];
+        data[out + i] = fixed ? fixedToUint8(acc) : acc;
+      }
+    } else {
+      for (let i = 0; i < rowLen; i++) {
+        let acc = 0;
+        for (let k = 0; k < size; k++) acc += w[k] * mid[rows[k] + i];
+        data[out + i] = fixed ? fixedToUint8(acc) : acc;
+      }
+    }
+  }
+  return data;
+}
+
 /** Resizes an interleaved float image to `width × height`. Same-size resizes return a copy, as OpenCV does. */
 export function resize(src: FloatImage, width: number, height: number, options: ResizeOptions): FloatImage {
   const cn = src.channels;
@@ -130,47 +224,10 @@ export function resize(src: FloatImage, width: number, height: number, options: 
   const wx = fixed ? tx.weight.map((w) => cvRound(w * coefScale)) : tx.weight;
   const wy = fixed ? ty.weight.map((w) => cvRound(w * coefScale)) : ty.weight;
 
+
   // Horizontal pass into a (src.height × width) buffer. Fixed-point sums are integers below 2^23, which float32
   // holds exactly; float mode keeps OpenCV's float buffer precision.
-  const mid = new Float32Array(src.height * width * cn);
-  const s = src.data;
-  for (let y = 0; y < src.height; y++) {
-    const row = y * src.width * cn;
-    const out = y * width * cn;
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < cn; c++) {
-        let acc = 0;
-        for (let k = 0; k < tx.size; k++) {
-          const t = x * tx.size + k;
-          acc += s[row + tx.index[t] * cn + c] * wx[t];
-        }
-        mid[out + x * cn + c] = acc;
-      }
-    }
-  }
-  // Vertical pass.
-  const data = new Float32Array(width * height * cn);
-  const rowLen = width * cn;
-  const acc = new Float64Array(rowLen);
-  for (let y = 0; y < height; y++) {
-    acc.fill(0);
-    for (let k = 0; k < ty.size; k++) {
-      const t = y * ty.size + k;
-      const w = wy[t];
-      if (w === 0) continue;
-      const row = ty.index[t] * rowLen;
-      for (let i = 0; i < rowLen; i++) acc[i] += w * mid[row + i];
-    }
-    const out = y * rowLen;
-    if (fixed) {
-      // OpenCV: (sum + 2^21) >> 22, saturated to uint8; float64 holds these integer sums exactly.
-      for (let i = 0; i < rowLen; i++) {
-        const v = floor((acc[i] + 2097152) / 4194304);
-        data[out + i] = v < 0 ? 0 : v > 255 ? 255 : v;
-      }
-    } else {
-      for (let i = 0; i < rowLen; i++) data[out + i] = acc[i];
-    }
-  }
+  const mid = horizontalPass(src, width, tx, wx);
+  const data = verticalPass(mid, width * cn, height, ty, wy, fixed);
   return { width, height, channels: cn, data };
 }

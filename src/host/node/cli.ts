@@ -66,8 +66,8 @@ async function processFile(
   signal: AbortSignal,
   onProgress: (e: ProgressEvent) => void,
 ): Promise<Omit<FileReport, 'seconds' | 'input'>> {
-  const { image } = await readImage(file, { maxPixels: options.maxPixels });
-  const names: OutputNames = { root: path.resolve(options.output), basename: path.parse(file).name, suffix: options.suffix };
+  const { image, iccProfile } = await readImage(file, { maxPixels: options.maxPixels });
+  const names: OutputNames = { root: path.resolve(options.output), basename: path.parse(file).name, suffix: options.suffix, iccProfile };
   const outputs: string[] = [];
   if (options.aligned) {
     const { crop, restored } = await restorer.restoreAligned(image, { weight: options.weight, signal, onProgress });

@@ -17,6 +17,8 @@ export interface OutputNames {
   readonly root: string;
   readonly basename: string;
   readonly suffix?: string;
+  /** The input's colour profile, embedded in every image written for it (pixels keep the input's colour space). */
+  readonly iccProfile?: Uint8Array;
 }
 
 const pad2 = (i: number): string => String(i).padStart(2, '0');
@@ -45,9 +47,10 @@ export async function writeFaceFiles(names: OutputNames, index: number, crop: Fl
     path.join(names.root, 'restored_faces', `${withSuffix(stem, names.suffix)}.png`),
     path.join(names.root, 'cmp', `${stem}.png`),
   ];
-  await writeImage(files[0], toRgb8(crop));
-  await writeImage(files[1], toRgb8(restored));
-  await writeImage(files[2], sideBySide(crop, restored));
+  const options = { iccProfile: names.iccProfile };
+  await writeImage(files[0], toRgb8(crop), options);
+  await writeImage(files[1], toRgb8(restored), options);
+  await writeImage(files[2], sideBySide(crop, restored), options);
   return files;
 }
 
@@ -59,7 +62,7 @@ export function restoredImageExt(inputFile: string, ext: OutputExt): string {
 
 export async function writeRestoredImage(names: OutputNames, ext: string, image: PixelImage): Promise<string> {
   const file = path.join(names.root, 'restored_imgs', `${withSuffix(names.basename, names.suffix)}.${ext}`);
-  await writeImage(file, image);
+  await writeImage(file, image, { iccProfile: names.iccProfile });
   return file;
 }
 
