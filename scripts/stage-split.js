@@ -13,8 +13,8 @@ const path = require('path');
 const { performance } = require('perf_hooks');
 const { createRestorer } = require('../build/core');
 const { createNodeRuntime } = require('../build/host/node/ort');
-const { readImage, writeImage } = require('../build/host/node/image-io');
-const { writeFaceFiles, writeFacesJson } = require('../build/host/node/outputs');
+const { readImage } = require('../build/host/node/image-io');
+const { writeResultFiles } = require('../build/host/node/outputs');
 
 const shared = path.resolve(__dirname, '..', '..', 'shared');
 const imageFile = process.argv[2] || path.join(shared, 'images', 'gfpgan_whole_00.jpg');
@@ -24,8 +24,7 @@ const upscale = Number(process.argv[4] || 2);
 async function main() {
   const base = createNodeRuntime();
   const modelMs = { detect: 0, restore: 0 };
-  let current = 'detect';
-  const runtime = {
+    const runtime = {
     name: base.name,
     async load(source) {
       const m = await base.load(source);
@@ -46,17 +45,15 @@ async function main() {
   for (let i = 0; i < 4; i++) {
     modelMs.detect = 0; modelMs.restore = 0;
     const marks = { start: performance.now() };
-    const { image } = await readImage(imageFile);
+    const { image, iccProfile } = await readImage(imageFile);
     marks.decoded = performance.now();
     const result = await restorer.restore(image, {
       upscale,
-      onProgress: (e) => { if (e.stage === 'detect' && e.done === 1) marks.detected = performance.now(); current = e.stage; },
+      onProgress: (e) => { if (e.stage === 'detect' && e.done === 1) marks.detected = performance.now(); },
     });
     marks.restored = performance.now();
-    const names = { root: out, basename: path.parse(imageFile).name };
-    for (const [k, f] of result.faces.entries()) await writeFaceFiles(names, k, f.crop, f.restored);
-    await writeImage(path.join(out, 'restored.jpg'), result.image);
-    await writeFacesJson(names, result.faces);
+    // The CLI's writer: every file of the photo, as `facerestore` writes them.
+    await writeResultFiles({ root: out, basename: path.parse(imageFile).name, iccProfile }, result, path.extname(imageFile).slice(1));
     marks.written = performance.now();
     const total = marks.written - marks.start;
     runs.push({

@@ -79,9 +79,8 @@ function interpolatingTaps(srcLen: number, dstLen: number, kernel: 'linear' | 'l
 /** OpenCV's computeResizeAreaTab for shrinking: fractional box coverage per output sample. */
 function areaTaps(srcLen: number, dstLen: number): Taps {
   const scale = srcLen / dstLen;
-  const size = ceil(scale) + 2;
-  const index = new Int32Array(dstLen * size);
-  const weight = new Float64Array(dstLen * size);
+  const lists: { first: number; weights: number[] }[] = [];
+  let size = 1;
   for (let dx = 0; dx < dstLen; dx++) {
     const fsx1 = dx * scale;
     const fsx2 = fsx1 + scale;
@@ -89,17 +88,26 @@ function areaTaps(srcLen: number, dstLen: number): Taps {
     let sx1 = ceil(fsx1);
     const sx2 = min(floor(fsx2), srcLen - 1);
     sx1 = min(sx1, sx2);
-    let k = 0;
-    const put = (i: number, w: number): void => {
-      index[dx * size + k] = clampIndex(i, srcLen);
-      weight[dx * size + k] = w;
-      k++;
-    };
-    if (sx1 - fsx1 > 1e-3) put(sx1 - 1, (sx1 - fsx1) / cellWidth);
-    for (let sx = sx1; sx < sx2; sx++) put(sx, 1 / cellWidth);
-    if (fsx2 - sx2 > 1e-3) put(sx2, min(min(fsx2 - sx2, 1), cellWidth) / cellWidth);
-    for (; k < size; k++) index[dx * size + k] = clampIndex(sx1, srcLen);
+    const weights: number[] = [];
+    let first = sx1;
+    if (sx1 - fsx1 > 1e-3) {
+      first = sx1 - 1;
+      weights.push((sx1 - fsx1) / cellWidth);
+    }
+    for (let sx = sx1; sx < sx2; sx++) weights.push(1 / cellWidth);
+    if (fsx2 - sx2 > 1e-3) weights.push(min(min(fsx2 - sx2, 1), cellWidth) / cellWidth);
+    lists.push({ first, weights });
+    if (weights.length > size) size = weights.length;
   }
+  // Pad every sample to `size` taps with zero weights on the following pixels, so taps stay contiguous.
+  const index = new Int32Array(dstLen * size);
+  const weight = new Float64Array(dstLen * size);
+  lists.forEach(({ first, weights }, dx) => {
+    for (let k = 0; k < size; k++) {
+      index[dx * size + k] = clampIndex(first + k, srcLen);
+      weight[dx * size + k] = weights[k] ?? 0;
+    }
+  });
   return { size, index, weight };
 }
 

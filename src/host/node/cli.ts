@@ -13,7 +13,7 @@ import { HELP, parseCliArgs, UsageError, type CliOptions } from './cli-args';
 import { readImage } from './image-io';
 import { resolveModelFiles } from './model-files';
 import { createNodeRuntime } from './ort';
-import { restoredImageExt, writeFaceFiles, writeFacesJson, writeRestoredImage, type OutputNames } from './outputs';
+import { restoredImageExt, writeFaceFiles, writeResultFiles, type OutputNames } from './outputs';
 import { ProgressBar } from './progress-bar';
 
 export interface CliIo {
@@ -86,9 +86,7 @@ async function processFile(
     signal,
     onProgress,
   });
-  for (const [i, face] of result.faces.entries()) outputs.push(...(await writeFaceFiles(names, i, face.crop, face.restored)));
-  if (result.image) outputs.push(await writeRestoredImage(names, restoredImageExt(file, options.ext), result.image));
-  outputs.push(await writeFacesJson(names, result.faces));
+  outputs.push(...(await writeResultFiles(names, result, restoredImageExt(file, options.ext))));
   return { status: result.faces.length > 0 ? 'restored' : 'no-face', faces: result.faces.length, outputs };
 }
 

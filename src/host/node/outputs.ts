@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { toRgb8, type FloatImage, type PixelImage } from '../../core/image';
+import type { RestoreResult } from '../../core/pipeline';
 import type { DetectedFace } from '../../core/types';
 import type { OutputExt } from './cli-args';
 import { writeImage } from './image-io';
@@ -48,9 +49,12 @@ export async function writeFaceFiles(names: OutputNames, index: number, crop: Fl
     path.join(names.root, 'cmp', `${stem}.png`),
   ];
   const options = { iccProfile: names.iccProfile };
-  await writeImage(files[0], toRgb8(crop), options);
-  await writeImage(files[1], toRgb8(restored), options);
-  await writeImage(files[2], sideBySide(crop, restored), options);
+  // sharp encodes on its own threads: write the three files at once.
+  await Promise.all([
+    writeImage(files[0], toRgb8(crop), options),
+    writeImage(files[1], toRgb8(restored), options),
+    writeImage(files[2], sideBySide(crop, restored), options),
+  ]);
   return files;
 }
 
@@ -84,4 +88,17 @@ export async function writeFacesJson(names: OutputNames, faces: readonly Detecte
   await fs.promises.writeFile(tmp, records.length ? `[\n  ${records.join(',\n  ')}\n]\n` : '[]\n');
   await fs.promises.rename(tmp, file);
   return file;
+}
+
+/**
+ * Every file of one restored photo (faces, comparison, composite, faces JSON), written concurrently since sharp
+ * encodes on its own threads. Returns the paths written.
+ */
+export async function writeResultFiles(names: OutputNames, result: RestoreResult, ext: string): Promise<string[]> {
+  const written = await Promise.all([
+    ...result.faces.map((face, i) => writeFaceFiles(names, i, face.crop, face.restored)),
+    ...(result.image ? [writeRestoredImage(names, ext, result.image).then((f) => [f])] : []),
+    writeFacesJson(names, result.faces).then((f) => [f]),
+  ]);
+  return written.flat();
 }
