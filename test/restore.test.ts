@@ -290,6 +290,10 @@ describe('refusals', () => {
     await expect(identity.restore(image, { upscale: 1.5 })).rejects.toMatchObject({ message: 'Expected an integer between 1 and 8 for upscale but received 1.5 of type number' });
     await expect(identity.restore(image, { strenght: 1 } as never)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('Unknown option "strenght"') });
     await expect(identity.restore({ ...image, width: image.width + 1 })).rejects.toMatchObject({ code: 'INVALID_IMAGE' });
+    const broken = [{ index: 0, score: 1, box: [0, 0, 1, 1], landmarks: [[1, 2], [3, 4]] }] as never;
+    await expect(identity.restore(image, { faces: broken })).rejects.toMatchObject({
+      message: 'Expected five [x, y] points with finite coordinates for faces[0].landmarks but received [2 items] of type array',
+    });
     const huge = createRestorer({
       runtime: createNodeRuntime(),
       detector: { kind: 'yunet', source: { label: 'yunet', location: sharedModel(YUNET) } },

@@ -50,6 +50,17 @@ function checkCallOptions(options: CallOptions): void {
   }
 }
 
+/** Faces handed in by a host (e.g. the user's selection) must carry five finite landmark points each. */
+function checkFaces(faces: unknown): void {
+  if (!Array.isArray(faces)) throw invalidOption('faces', 'an array of detected faces', faces);
+  faces.forEach((face: unknown, i) => {
+    const landmarks = (face as DetectedFace | undefined)?.landmarks;
+    const isValid = Array.isArray(landmarks) && landmarks.length === 5
+      && landmarks.every((p) => Array.isArray(p) && p.length === 2 && is.number(p[0]) && is.number(p[1]));
+    if (!isValid) throw invalidOption(`faces[${i}].landmarks`, 'five [x, y] points with finite coordinates', landmarks);
+  });
+}
+
 export interface ResolvedRestoreOptions {
   readonly strength: number;
   readonly upscale: number;
@@ -62,7 +73,7 @@ export function resolveRestoreOptions(options: RestoreOptions = {}): ResolvedRes
   if (!is.plainObject(options)) throw invalidOption('options', 'a plain object', options);
   rejectUnknownKeys('restore()', options, RESTORE_KEYS);
   checkCallOptions(options);
-  if (is.defined(options.faces) && !Array.isArray(options.faces)) throw invalidOption('faces', 'an array of detected faces', options.faces);
+  if (is.defined(options.faces)) checkFaces(options.faces);
   return {
     strength: is.defined(options.strength) ? checkNumber('strength', options.strength, 0, 1) : RESTORE_DEFAULTS.strength,
     upscale: is.defined(options.upscale) ? checkInteger('upscale', options.upscale, 1, MAX_UPSCALE) : RESTORE_DEFAULTS.upscale,

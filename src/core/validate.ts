@@ -13,8 +13,9 @@ export const is = {
   string: (value: unknown): value is string => typeof value === 'string',
   oneOf: <T extends string>(value: unknown, choices: readonly T[]): value is T =>
     typeof value === 'string' && (choices as readonly string[]).includes(value),
+  // By tag, as sharp does, so objects from another realm (an iframe, a vm context) count too.
   plainObject: (value: unknown): value is Record<string, unknown> =>
-    typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype,
+    Object.prototype.toString.call(value) === '[object Object]' && !Array.isArray(value),
 };
 
 function describeValue(value: unknown): string {

@@ -9,6 +9,7 @@ import {
   embedIccProfile, embedInJpeg, embedInPng, embedInTiff, embedInWebp, iccColourSpace, iccProfileFits, isIccProfile,
 } from './icc-embed';
 import { readImage, writeImage } from './image-io';
+import { pattern } from '../../../test/helpers/images';
 
 let tmp: string;
 /** Real RGB profiles, read at run time from the shared photos (never copied into the project). */
@@ -68,14 +69,6 @@ function grown(profile: Uint8Array, extra: number): Buffer {
   const out = Buffer.concat([profile, Buffer.alloc(extra)]);
   out.writeUInt32BE(out.length, 0);
   return out;
-}
-
-function pattern(width: number, height: number, channels: ChannelCount, bits: 8 | 16): PixelImage {
-  const n = width * height * channels;
-  const data = bits === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  const max = bits === 16 ? 65536 : 256;
-  for (let i = 0; i < n; i++) data[i] = (i * 7919 + Math.floor(i / channels) * 31 + 13) % max;
-  return { width, height, channels, data, maxValue: max - 1 };
 }
 
 /**

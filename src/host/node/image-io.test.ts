@@ -4,23 +4,15 @@ import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import { RestoreError } from '../../core/errors';
-import type { ChannelCount, PixelImage } from '../../core/image';
+import type { PixelImage } from '../../core/image';
 import { sharedImage } from '../../../test/helpers/shared';
 import { bufferAsTypedArray, readImage, writeImage } from './image-io';
+import { pattern } from '../../../test/helpers/images';
 
 let tmp: string;
 beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'facerestore-image-io-'))));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const inTmp = (...parts: string[]): string => path.join(tmp, ...parts);
-
-/** A deterministic test pattern; 16-bit values are mostly not multiples of 257, so any 8-bit detour shows. */
-function pattern(width: number, height: number, channels: ChannelCount, bits: 8 | 16): PixelImage {
-  const n = width * height * channels;
-  const data = bits === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  const max = bits === 16 ? 65536 : 256;
-  for (let i = 0; i < n; i++) data[i] = (i * 7919 + Math.floor(i / channels) * 31 + 13) % max;
-  return { width, height, channels, data, maxValue: max - 1 };
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
