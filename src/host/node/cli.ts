@@ -68,11 +68,9 @@ async function processFile(
 ): Promise<Omit<FileReport, 'seconds' | 'input'>> {
   const { image, iccProfile } = await readImage(file, { maxPixels: options.maxPixels });
   const names: OutputNames = { root: path.resolve(options.output), basename: path.parse(file).name, suffix: options.suffix, iccProfile };
-  const outputs: string[] = [];
   if (options.aligned) {
     const { crop, restored } = await restorer.restoreAligned(image, { weight: options.weight, signal, onProgress });
-    outputs.push(...(await writeFaceFiles(names, 0, crop, restored)));
-    return { status: 'restored', faces: 1, outputs };
+    return { status: 'restored', faces: 1, outputs: await writeFaceFiles(names, 0, crop, restored) };
   }
   const result = await restorer.restore(image, {
     upscale: options.upscale,
@@ -86,7 +84,7 @@ async function processFile(
     signal,
     onProgress,
   });
-  outputs.push(...(await writeResultFiles(names, result, restoredImageExt(file, options.ext))));
+  const outputs = await writeResultFiles(names, result, restoredImageExt(file, options.ext));
   return { status: result.faces.length > 0 ? 'restored' : 'no-face', faces: result.faces.length, outputs };
 }
 
