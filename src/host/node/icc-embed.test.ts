@@ -6,7 +6,7 @@ import * as zlib from 'zlib';
 import type { ChannelCount, PixelImage } from '../../core/image';
 import { sharedImage } from '../../../test/helpers/shared';
 import {
-  embedIccProfile, embedInJpeg, embedInPng, embedInTiff, embedInWebp, iccColourSpace, iccProfileFits, isIccProfile,
+  embedIccProfile, embedInJpeg, embedInPng, embedInTiff, embedInWebp, iccColourSpace, iccProfileFits, isIccProfile, pngChunk,
 } from './icc-embed';
 import { readImage, writeImage } from './image-io';
 import { pattern } from '../../../test/helpers/images';
@@ -179,14 +179,7 @@ describe('embedInPng', () => {
     // A PNG that already has an iCCP (kept from the shared photo), with sRGB, gAMA and cHRM chunks spliced in.
     const tagged = await sharp(sharedImage('inspireface_rotate_rot_0.jpg')).keepIccProfile().png().toBuffer();
     const ihdrEnd = 33;
-    const extra = (type: string, data: number[]): Buffer => {
-      const chunk = Buffer.alloc(12 + data.length);
-      chunk.writeUInt32BE(data.length, 0);
-      chunk.write(type, 4, 'latin1');
-      chunk.set(data, 8);
-      chunk.writeUInt32BE(zlib.crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
-      return chunk;
-    };
+    const extra = (type: string, data: number[]): Buffer => pngChunk(type, Buffer.from(data));
     const messy = Buffer.concat([
       tagged.subarray(0, ihdrEnd), extra('sRGB', [0]), extra('gAMA', [0, 0, 0xb1, 0x8f]), extra('cHRM', new Array(32).fill(1)),
       extra('cICP', [1, 13, 0, 1]), tagged.subarray(ihdrEnd),
