@@ -314,3 +314,40 @@ describe('the full-size GFPGAN v1.4 architecture (random weights)', () => {
     await r.dispose();
   });
 });
+
+describe('yieldToHost', () => {
+  it('gives the host a turn after detection and before every face, and a cancel delivered there stops the run', async () => {
+    const image = await load('gfpgan_whole_00.jpg');
+    const turns: string[] = [];
+    let aborted = false;
+    const signal = { get aborted() { return aborted; } };
+    const r = createRestorer({
+      runtime: createNodeRuntime(),
+      detector: { kind: 'yunet', source: { label: 'yunet', location: sharedModel(YUNET) } },
+      restorer: { source: { label: 'identity', location: sharedModel('restore/identity-512.onnx') } },
+      yieldToHost: async () => {
+        turns.push('yield');
+        // The host's Cancel click arrives during the second face's turn.
+        if (turns.length === 3) aborted = true;
+      },
+    });
+    try {
+      const full = await r.restore(image, { shouldComposite: false });
+      expect(full.faces).toHaveLength(EXPECTED_FACES['gfpgan_whole_00.jpg']);
+      expect(turns).toHaveLength(1 + full.faces.length);
+      turns.length = 0;
+      aborted = false;
+      const progress: ProgressEvent[] = [];
+      await expect(r.restore(image, { signal, onProgress: (e) => progress.push(e) })).rejects.toMatchObject({ name: 'AbortError', code: 'ABORTED' });
+      expect(progress.filter((e) => e.stage === 'restore').map((e) => e.done)).toEqual([1]);
+    } finally {
+      await r.dispose();
+    }
+    expect(() => createRestorer({
+      runtime: createNodeRuntime(),
+      detector: { kind: 'yunet', source: { label: 'y', location: 'y.onnx' } },
+      restorer: { source: { label: 'r', location: 'r.onnx' } },
+      yieldToHost: 5 as unknown as () => Promise<void>,
+    })).toThrow('Expected a function returning a promise for config.yieldToHost but received 5 of type number');
+  });
+});

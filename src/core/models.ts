@@ -2,6 +2,7 @@
  * Model descriptors: the facts the pipeline needs about a model family, kept as data rather than scattered
  * literals. (The model catalog will supply these; today the GFPGAN family is the only restorer.)
  */
+import type { DetectorKind } from './detect/types';
 import type { Landmarks5 } from './types';
 
 export interface RestoreModelDescriptor {
@@ -40,3 +41,13 @@ const GFPGAN_DESCRIPTOR: RestoreModelDescriptor = {
   outputRange: [-1, 1],
 };
 export const GFPGAN: RestoreModelDescriptor = Object.freeze(GFPGAN_DESCRIPTOR);
+
+/**
+ * Where each detector's file may sit inside a models folder: our own layout (`detection/…`) first, then the
+ * names its publishers use, so a downloaded file works without renaming. Shared by every host's model lookup.
+ */
+export const DETECTOR_FILE_NAMES: Readonly<Record<DetectorKind, readonly string[]>> = Object.freeze({
+  yunet: ['detection/yunet-2023mar-640.onnx', 'face_detection_yunet_2023mar.onnx', 'yunet-2023mar-640.onnx', 'detection/yunet-2023mar-dynamic.onnx'],
+  retinaface: ['detection/retinaface-mobilenet0.25.onnx', 'retinaface-mobilenet0.25.onnx', 'retinaface_mobilenet0.25.onnx'],
+  scrfd: ['detection/scrfd-500m-kps-dynamic.onnx', 'scrfd-500m-kps-dynamic.onnx', 'det_500m.onnx', 'det_10g.onnx'],
+});

@@ -53,6 +53,8 @@ export interface PipelineInput {
   readonly faces: readonly DetectedFace[] | undefined;
   readonly progress: ProgressReporter;
   readonly signal: AbortSignalLike | undefined;
+  /** Awaited before each model run so the host's UI can breathe (see RestorerConfig.yieldToHost). */
+  readonly yieldToHost?: () => Promise<void>;
 }
 
 /** Background at the output scale: the reference resizes with LANCZOS4 (uint8 fixed point for 8-bit inputs). */
@@ -68,6 +70,7 @@ export async function runPipeline(input: PipelineInput): Promise<RestoreResult> 
   let faces = input.faces;
   if (!faces) {
     const detector = await input.detector();
+    if (input.yieldToHost) await input.yieldToHost();
     throwIfAborted(signal);
     progress.report('detect', 0, 1);
     faces = await detector.detect(rgb, input.detectOptions, signal);
@@ -79,6 +82,7 @@ export async function runPipeline(input: PipelineInput): Promise<RestoreResult> 
   const cc = colorChannels(image);
   const restoredFaces: RestoredFace[] = [];
   for (let i = 0; i < faces.length; i++) {
+    if (input.yieldToHost) await input.yieldToHost();
     throwIfAborted(signal);
     const face = faces[i];
     const { affine, crop } = alignFace(rgb, face.landmarks, restorer.descriptor, round);

@@ -28,6 +28,11 @@ export interface RestorerConfig {
   readonly maxPixels?: number;
   /** Largest output canvas (input × upscale²). Default 4 × maxPixels. */
   readonly maxOutputPixels?: number;
+  /**
+   * Awaited between model runs (after detection, before each face) so a host whose UI shares the thread with
+   * inference (UXP, a web page without workers) can repaint and deliver a Cancel click. Default: no yield.
+   */
+  readonly yieldToHost?: () => Promise<void>;
 }
 
 export interface AlignedResult {
@@ -100,6 +105,8 @@ export function createRestorer(config: RestorerConfig): Restorer {
   const descriptor = config.restorer.descriptor ?? GFPGAN;
   const maxPixels = config.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxOutputPixels = config.maxOutputPixels ?? 4 * maxPixels;
+  const yieldToHost = config.yieldToHost;
+  if (yieldToHost !== undefined && typeof yieldToHost !== 'function') throw invalidOption('config.yieldToHost', 'a function returning a promise', yieldToHost);
   let disposed = false;
 
   const loaded: LoadedModel[] = [];
@@ -134,6 +141,7 @@ export function createRestorer(config: RestorerConfig): Restorer {
       throwIfAborted(signal);
       const detector = await detectorModel.get();
       progress.report('load', 1, 1);
+      if (yieldToHost) await yieldToHost();
       throwIfAborted(signal);
       const faces = await detector.detect(toWorkingRgb(image), resolved, signal);
       progress.finish('detect');
@@ -162,6 +170,7 @@ export function createRestorer(config: RestorerConfig): Restorer {
         faces: options.faces,
         progress,
         signal,
+        yieldToHost,
       });
     },
 

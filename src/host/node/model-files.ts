@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { RestoreError } from '../../core/errors';
 import type { DetectorKind } from '../../core/detect/types';
+import { DETECTOR_FILE_NAMES } from '../../core/models';
 
 export const GFPGAN_VERSIONS = ['1.2', '1.3', '1.4'] as const;
 export type GfpganVersion = (typeof GFPGAN_VERSIONS)[number];
@@ -18,11 +19,7 @@ const GFPGAN_URLS: Record<GfpganVersion, string> = {
   '1.4': 'https://github.com/clibdev/GFPGAN-onnxruntime-demo/releases/latest/download/gfpgan-v1.4.onnx',
 };
 
-const DETECTOR_FILES: Record<DetectorKind, readonly string[]> = {
-  yunet: ['detection/yunet-2023mar-640.onnx', 'face_detection_yunet_2023mar.onnx', 'yunet-2023mar-640.onnx', 'detection/yunet-2023mar-dynamic.onnx'],
-  retinaface: ['detection/retinaface-mobilenet0.25.onnx', 'retinaface-mobilenet0.25.onnx', 'retinaface_mobilenet0.25.onnx'],
-  scrfd: ['detection/scrfd-500m-kps-dynamic.onnx', 'scrfd-500m-kps-dynamic.onnx', 'det_500m.onnx', 'det_10g.onnx'],
-};
+const DETECTOR_FILES = DETECTOR_FILE_NAMES;
 
 const DETECTOR_HINT: Record<DetectorKind, string> = {
   yunet: 'https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/face_detection_yunet_2023mar.onnx',
