@@ -29,6 +29,24 @@ module.exports = tseslint.config(
     },
   },
   {
+    // One Photoshop gateway: only photoshop.ts loads the host modules (the types check may import their types).
+    files: ['src/**/*.ts', 'ui/**/*.ts'],
+    ignores: ['src/host/photoshop/photoshop.ts', 'src/**/*.test.ts', 'src/core/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: ['photoshop', 'uxp'].map((name) => ({ name, allowTypeImports: true, message: 'Only src/host/photoshop/photoshop.ts loads the host modules; take PsModules instead.' })),
+      }],
+    },
+  },
+  {
+    // The panel talks to hosts only through the PanelController contract.
+    files: ['ui/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../src/*', '../../src/*'], message: 'ui/ sees only ui/panel-controller.ts; hosts implement it.' }] }],
+      'max-lines': ['error', { max: 330, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'src/**/*.test.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -1,31 +1,69 @@
 /**
- * Browser builds. Today: the engine alone (`dist/web/facerestore-engine.js`, a UMD bundle exposing `FaceRestore`),
- * which also proves that src/core bundles for a browser with no Node polyfills: any `fs`, `path` or runtime import
- * in the engine fails this build. The UXP panel and the web page (later issues) add their entries here.
+ * Two builds:
+ * - `dist/` is the Photoshop plugin the UXP Developer Tool loads (`dist/manifest.json`): index.html, one bundle
+ *   `index.js` (photoshop/uxp/fs/os external), the onnxruntime-web wasm binaries (vendor/), icons. The UXP-specific
+ *   settings (ORT bundle build, no dynamic import) live in scripts/uxp-webpack.js, shared with the tests.
+ * - `dist/web/facerestore-engine.js`: the engine alone as a UMD bundle exposing `FaceRestore`, which also proves
+ *   that src/core bundles for a browser with no Node polyfills.
  */
 const path = require('path');
+const CopyPlugin = require('copy-webpack-plugin');
+const { uxpWebpackConfig, uxpVendorFiles } = require('./scripts/uxp-webpack');
+const { buildIcons } = require('./scripts/build-icons');
 
-module.exports = (env = {}, argv = {}) => ({
-  mode: argv.mode || 'production',
-  target: 'web',
-  entry: { 'facerestore-engine': './src/core/index.ts' },
-  output: {
-    path: path.resolve(__dirname, 'dist', 'web'),
-    filename: '[name].js',
-    library: { name: 'FaceRestore', type: 'umd' },
-    globalObject: 'globalThis',
-    clean: true,
-  },
-  resolve: {
-    extensions: ['.ts', '.js'],
-    // No Node core polyfills: the engine must not need them.
-    fallback: {},
-  },
-  module: {
-    rules: [{ test: /\.ts$/, loader: 'ts-loader', options: { configFile: 'tsconfig.core.json', onlyCompileBundledFiles: true, compilerOptions: { noEmit: false } } }],
-  },
-  // Unminified, as UXP debugging needs readable stacks; source maps beside the bundle.
-  optimization: { minimize: false },
-  devtool: 'source-map',
-  performance: { hints: false },
-});
+const dist = path.resolve(__dirname, 'dist');
+
+/** Renders the PNG icons from their SVG after each plugin build. */
+class IconsPlugin {
+  apply(compiler) {
+    compiler.hooks.afterEmit.tapPromise('IconsPlugin', () => buildIcons(path.join(dist, 'icons')));
+  }
+}
+
+function pluginConfig() {
+  const config = uxpWebpackConfig({ entry: 'src/host/photoshop/index.ts', outDir: 'dist' });
+  config.name = 'uxp';
+  // dist/web belongs to the other build.
+  config.output.clean = { keep: /^web[\\/]/ };
+  config.plugins.push(
+    new CopyPlugin({
+      patterns: [
+        { from: 'manifest.json', to: 'manifest.json' },
+        { from: 'src/host/photoshop/assets/index.html', to: 'index.html' },
+        ...uxpVendorFiles(),
+      ],
+    }),
+    new IconsPlugin(),
+  );
+  return config;
+}
+
+function engineConfig(argv) {
+  return {
+    name: 'engine',
+    mode: argv.mode || 'production',
+    target: 'web',
+    entry: { 'facerestore-engine': './src/core/index.ts' },
+    output: {
+      path: path.join(dist, 'web'),
+      filename: '[name].js',
+      library: { name: 'FaceRestore', type: 'umd' },
+      globalObject: 'globalThis',
+      clean: true,
+    },
+    resolve: {
+      extensions: ['.ts', '.js'],
+      // No Node core polyfills: the engine must not need them.
+      fallback: {},
+    },
+    module: {
+      rules: [{ test: /\.ts$/, loader: 'ts-loader', options: { configFile: 'tsconfig.core.json', onlyCompileBundledFiles: true, compilerOptions: { noEmit: false } } }],
+    },
+    // Unminified, as UXP debugging needs readable stacks; source maps beside the bundle.
+    optimization: { minimize: false },
+    devtool: 'source-map',
+    performance: { hints: false },
+  };
+}
+
+module.exports = (env = {}, argv = {}) => [pluginConfig(), engineConfig(argv)];
