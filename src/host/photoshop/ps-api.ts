@@ -1,0 +1,206 @@
+/**
+ * The exact subset of `require('photoshop')`, `require('uxp')` and UXP's `require('fs')` that the plugin uses,
+ * as narrow structural types. Only `photoshop.ts` obtains the real modules; every other file receives a
+ * `PsModules` object, which is what lets the in-memory fake (test/fakes/) stand in for Photoshop.
+ *
+ * `ps-api.types-check.ts` proves that `@types/photoshop` / `@adobe/cc-ext-uxp-types` declarations are assignable to
+ * these types, so the subset cannot drift from the documented API. Sources: ../shared/docs/uxp-platform.md §1–§3.
+ */
+
+/** Right/bottom-exclusive rectangle (imaging API and `Layer.bounds`). */
+export interface PsBounds {
+  readonly left: number;
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+}
+
+/** `constants.ElementPlacement` values used by `Layer.move`. */
+export type PsPlacement = 'placeBefore' | 'placeAfter' | 'placeInside' | 'placeAtBeginning' | 'placeAtEnd';
+
+/** `Layer` (DOM, PS 22.5+; `allLocked` 22.5; `boundsNoEffects` 22.5; `move` 23.0). */
+export interface PsLayer {
+  readonly id: number;
+  name: string;
+  /** `constants.LayerKind` value: "pixel", "text", "smartObject", "group", "curves", … */
+  readonly kind: string;
+  /** Percent, 0..100. */
+  opacity: number;
+  visible: boolean;
+  readonly bounds: PsBounds;
+  readonly boundsNoEffects: PsBounds;
+  readonly isBackgroundLayer: boolean;
+  readonly allLocked: boolean;
+  readonly parent: PsLayer | null;
+  /** Children of a group; null for other kinds. Top of the stack first. */
+  readonly layers: ArrayLike<PsLayer> | null;
+  move(relativeObject: PsLayer, insertLocation: PsPlacement): void;
+  delete(): void;
+}
+
+export interface PsLayerCreateOptions {
+  name?: string;
+  opacity?: number;
+}
+
+/** `Document` (DOM). `mode` is a `constants.DocumentMode` value, `bitsPerChannel` a `BitsPerChannelType` value. */
+export interface PsDocument {
+  readonly id: number;
+  readonly title: string;
+  readonly mode: string;
+  readonly bitsPerChannel: string;
+  readonly width: number;
+  readonly height: number;
+  /** Top of the stack first. */
+  readonly layers: ArrayLike<PsLayer>;
+  readonly activeLayers: ArrayLike<PsLayer>;
+  createPixelLayer(options?: PsLayerCreateOptions): Promise<PsLayer | null>;
+  createLayerGroup(options?: PsLayerCreateOptions): Promise<PsLayer | null>;
+}
+
+export interface PsApp {
+  /** Null when no document is open (DOCS classes/photoshop.md: activeDocument). */
+  readonly activeDocument: PsDocument | null;
+  readonly documents: ArrayLike<PsDocument>;
+}
+
+export type PsComponentSize = 8 | 16 | 32;
+
+/** `PhotoshopImageData`. Docs name the layout flag `isChunky`; the types call it `chunky` (uxp-platform.md §1.2). */
+export interface PsImageData {
+  readonly width: number;
+  readonly height: number;
+  readonly colorSpace: string;
+  readonly colorProfile: string;
+  readonly hasAlpha: boolean;
+  readonly components: number;
+  readonly componentSize: PsComponentSize;
+  readonly pixelFormat: string;
+  readonly type: string;
+  getData(options?: { chunky?: boolean; fullRange?: boolean }): Promise<Uint8Array | Uint16Array | Float32Array>;
+  /** Frees the native buffer now; typed as async in @types/photoshop, documented as sync. */
+  dispose(): Promise<void> | void;
+}
+
+export interface PsGetPixelsOptions {
+  documentID?: number;
+  layerID?: number;
+  sourceBounds?: PsBounds;
+  colorSpace?: string;
+  colorProfile?: string;
+  /** -1 = the source's depth. */
+  componentSize?: -1 | PsComponentSize;
+  applyAlpha?: boolean;
+}
+
+export interface PsGetPixelsResult {
+  readonly imageData: PsImageData;
+  /** The region actually returned (trimmed to pixel data), right/bottom-exclusive. */
+  readonly sourceBounds: PsBounds;
+  readonly level: number;
+}
+
+export interface PsPutOptions {
+  documentID?: number;
+  layerID: number;
+  imageData: PsImageData;
+  replace?: boolean;
+  targetBounds?: { left: number; top: number };
+  commandName?: string;
+}
+
+export interface PsCreateImageDataOptions {
+  width: number;
+  height: number;
+  components: number;
+  colorSpace: string;
+  colorProfile?: string;
+  chunky?: boolean;
+  fullRange?: boolean;
+}
+
+/** `require('photoshop').imaging` (PS 24.4+). */
+export interface PsImaging {
+  getPixels(options: PsGetPixelsOptions): Promise<PsGetPixelsResult>;
+  putPixels(options: PsPutOptions): Promise<void>;
+  putLayerMask(options: PsPutOptions & { kind?: 'user' }): Promise<void>;
+  createImageDataFromBuffer(data: Uint8Array | Uint16Array | Float32Array, options: PsCreateImageDataOptions): Promise<PsImageData>;
+  encodeImageData(options: { imageData: PsImageData; base64?: boolean }): Promise<number[] | string>;
+}
+
+export interface PsHistorySuspension {
+  historySuspensionID: number;
+}
+
+/** The first argument of an `executeAsModal` target function. */
+export interface PsExecutionContext {
+  readonly isCancelled: boolean;
+  onCancel: undefined | ((e?: { reason: string }) => void);
+  reportProgress(options: { value?: number; commandName?: string }): void;
+  readonly hostControl: {
+    suspendHistory(options: { documentID: number; name: string }): Promise<PsHistorySuspension>;
+    resumeHistory(suspension: PsHistorySuspension & { finalName?: string }, commit?: boolean): Promise<void>;
+  };
+}
+
+export interface PsModalOptions {
+  commandName: string;
+  interactive?: boolean;
+  /** Seconds to wait for another modal state to end (PS 25.10+; missing from @types/photoshop 25.0.4). */
+  timeOut?: number;
+}
+
+/** `require('photoshop').core`. */
+export interface PsCore {
+  executeAsModal<T>(target: (context: PsExecutionContext, descriptor?: object) => Promise<T>, options: PsModalOptions): Promise<T>;
+}
+
+/** batchPlay descriptor: an `_obj` command plus its arguments. */
+export interface PsDescriptor {
+  _obj: string;
+  [key: string]: unknown;
+}
+
+/** `require('photoshop').action`. */
+export interface PsAction {
+  batchPlay(commands: PsDescriptor[], options: object): Promise<PsDescriptor[]>;
+}
+
+/** UXP's Node-style `require('fs')`: `plugin:`, `plugin-data:`, `plugin-temp:` and `file:` paths (DOCS modules/fs). */
+export interface UxpFs {
+  /** Without an encoding, resolves to an ArrayBuffer. */
+  readFile(path: string): Promise<ArrayBuffer>;
+  readdir(path: string): Promise<string[]>;
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<unknown>;
+}
+
+/** `require('uxp')`: panel registration, the data-folder lookup for messages, and the host's version. */
+export interface UxpModule {
+  /** DOCS uxp-api/reference-js/Modules/uxp/Entry Points: call `setup` once, early (PS-57605: late calls may throw). */
+  readonly entrypoints: { setup(config: { panels: Record<string, PanelEntry> }): void };
+  readonly storage: {
+    readonly localFileSystem: {
+      getDataFolder(): Promise<{ readonly nativePath: string }>;
+      getPluginFolder(): Promise<{ readonly nativePath: string }>;
+    };
+  };
+  readonly host: { readonly name: string; readonly version: string };
+}
+
+/** Panel lifecycle callbacks (manifest v5: promises honoured, 300 ms timeout; uxp-platform.md §5.1). */
+export interface PanelEntry {
+  create?(rootNode: unknown): void | Promise<void>;
+  show?(rootNode: unknown): void | Promise<void>;
+  hide?(rootNode: unknown): void | Promise<void>;
+  destroy?(rootNode: unknown): void | Promise<void>;
+}
+
+/** Everything the plugin takes from its host, in one object. */
+export interface PsModules {
+  readonly app: PsApp;
+  readonly core: PsCore;
+  readonly imaging: PsImaging;
+  readonly action: PsAction;
+  readonly uxp: UxpModule;
+  readonly fs: UxpFs;
+}

@@ -1,0 +1,262 @@
+/**
+ * The panel's controller in Photoshop: holds the panel state, turns button presses into find/restore runs on the
+ * active layer, maps every failure to a plain-words status, and drives the face layers' opacity from the slider.
+ * The Lit panel (ui/) sees only the `PanelController` contract.
+ */
+import { DETECTOR_KINDS, type DetectorKind } from '../../core/detect/types';
+import { isAbortError, RestoreError } from '../../core/errors';
+import { createRestorer, type Restorer } from '../../core/restorer';
+import type { ModelRuntime } from '../../core/runtime';
+import type { PanelController, PanelFace, PanelState, StatusKind } from '../../../ui/panel-controller';
+import { createAbortSource, runModal, type AbortSource } from './modal';
+import { DETECTOR_LABELS, findInstalledModels, modelsMissing, readModel, type InstalledModels } from './model-store';
+import type { PsLayer, PsModules } from './ps-api';
+import { findTarget } from './preflight';
+import { isRefusal } from './refusals';
+import { findFaces, restoreFaces, type FoundFaces } from './restore-run';
+
+export interface ControllerDeps {
+  readonly ps: PsModules;
+  /** Creates the inference runtime (once, on first use). */
+  readonly createRuntime: () => Promise<ModelRuntime>;
+  /** The start-up probe's verdict on running models in this host. */
+  readonly runtimeCheck: { readonly canRun: boolean; readonly text: string };
+  /** How to give the host a turn outside a modal scope. Default: a zero timeout. */
+  readonly yieldToHost?: () => Promise<void>;
+}
+
+export interface RestoreController extends PanelController {
+  /** Settles when the installed models have been looked up. */
+  readonly ready: Promise<void>;
+  dispose(): Promise<void>;
+}
+
+const modelLabel = (file: string): string => file.replace(/\.onnx$/i, '');
+
+function describeFailure(error: unknown): { kind: StatusKind; text: string } {
+  if (isRefusal(error)) return { kind: 'error', text: error.message };
+  if (isAbortError(error)) return { kind: 'info', text: 'Cancelled. The document is as it was before.' };
+  if (error instanceof RestoreError) return { kind: 'error', text: `${error.message}. The document is as it was before.` };
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: 'error', text: `Photoshop reported an error: ${message}. The document is as it was before.` };
+}
+
+export function createRestoreController(deps: ControllerDeps): RestoreController {
+  const { ps } = deps;
+  const idleYield = deps.yieldToHost ?? ((): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0)));
+  const listeners = new Set<() => void>();
+  let state: PanelState = {
+    phase: 'starting',
+    status: { kind: 'info', text: 'Looking for models…' },
+    progress: undefined,
+    models: [],
+    modelId: undefined,
+    detectors: DETECTOR_KINDS.map((kind) => ({ id: kind, label: DETECTOR_LABELS[kind] })),
+    detectorId: 'yunet',
+    isOnlyCenterFace: false,
+    faces: [],
+    strength: 1,
+    canSetStrength: false,
+    canRun: deps.runtimeCheck.canRun,
+  };
+  const set = (patch: Partial<PanelState>): void => {
+    state = { ...state, ...patch };
+    for (const listener of [...listeners]) listener();
+  };
+
+  let installed: InstalledModels | undefined;
+  let runtime: Promise<ModelRuntime> | undefined;
+  let restorer: { key: string; value: Restorer } | undefined;
+  let modalYield: (() => Promise<void>) | undefined;
+  let found: FoundFaces | undefined;
+  let selected = new Set<number>();
+  let run: AbortSource | undefined;
+  let lastLayers: { documentID: number; layers: readonly PsLayer[] } | undefined;
+
+  const getRestorer = async (): Promise<Restorer> => {
+    const models = installed!;
+    const detector = models.detectors.find((d) => d.kind === state.detectorId) ?? models.detectors[0];
+    const key = `${state.modelId}|${detector.file}`;
+    if (restorer?.key === key) return restorer.value;
+    const previous = restorer?.value;
+    restorer = undefined;
+    await previous?.dispose();
+    runtime ??= deps.createRuntime();
+    runtime.catch(() => { runtime = undefined; });
+    const value = createRestorer({
+      runtime: await runtime,
+      detector: { kind: detector.kind, source: await readModel(ps.fs, detector.file) },
+      restorer: { source: await readModel(ps.fs, `restore/${state.modelId}`) },
+      yieldToHost: () => (modalYield ?? idleYield)(),
+    });
+    restorer = { key, value };
+    return value;
+  };
+
+  const facesFrom = (f: FoundFaces): PanelFace[] =>
+    f.faces.map((face, i) => ({ number: face.index + 1, score: face.score, thumbnail: f.thumbnails[i] ?? '', isSelected: selected.has(face.index + 1) }));
+
+  /** Runs one operation with the shared begin/progress/error/end handling. */
+  const operate = async (phase: 'detecting' | 'restoring', body: (abort: AbortSource) => Promise<void>): Promise<void> => {
+    if (state.phase !== 'idle') return;
+    const missing = installed ? modelsMissing(installed) : undefined;
+    if (!state.canRun || missing) {
+      set({ status: { kind: 'error', text: missing?.message ?? deps.runtimeCheck.text } });
+      return;
+    }
+    const abort = createAbortSource();
+    run = abort;
+    set({ phase, progress: { fraction: 0, label: phase === 'detecting' ? 'Finding faces…' : 'Restoring…' } });
+    let failure: PanelState['status'] | undefined;
+    try {
+      await body(abort);
+    } catch (error) {
+      failure = describeFailure(error);
+    } finally {
+      run = undefined;
+      set({ phase: 'idle', progress: undefined, ...(failure ? { status: failure } : {}) });
+    }
+  };
+
+  const onProgress = (fraction: number, label: string): void => {
+    if (state.phase === 'cancelling') return;
+    set({ progress: { fraction: Math.max(state.progress?.fraction ?? 0, fraction), label } });
+  };
+
+  let strengthApplying = false;
+  let strengthWanted: number | undefined;
+  const applyStrength = async (): Promise<void> => {
+    if (strengthApplying) return;
+    strengthApplying = true;
+    try {
+      while (strengthWanted !== undefined && lastLayers && state.phase === 'idle') {
+        const value = strengthWanted;
+        strengthWanted = undefined;
+        const { documentID, layers } = lastLayers;
+        await runModal(ps.core, { commandName: 'Face Strength', historyName: 'Face Strength', documentID }, async () => {
+          for (const layer of layers) layer.opacity = Math.round(value * 100);
+        });
+      }
+    } catch (error) {
+      lastLayers = undefined;
+      strengthWanted = undefined;
+      const detail = describeFailure(error).text;
+      set({ canSetStrength: false, status: { kind: 'warning', text: `Could not change the faces' opacity (were the layers deleted?). Restore again to use the slider. ${detail}` } });
+    } finally {
+      strengthApplying = false;
+    }
+  };
+
+  const ready = (async () => {
+    try {
+      installed = await findInstalledModels(ps.fs, ps.uxp);
+      const missing = modelsMissing(installed);
+      const detectors = installed.detectors.map((d) => ({ id: d.kind, label: DETECTOR_LABELS[d.kind] }));
+      set({
+        models: installed.restore.map((file) => ({ id: file, label: modelLabel(file) })),
+        modelId: installed.restore.find((f) => /v1\.4/i.test(f)) ?? installed.restore[0],
+        detectors: detectors.length > 0 ? detectors : state.detectors,
+        detectorId: detectors[0]?.id ?? state.detectorId,
+        status: missing
+          ? { kind: 'error', text: missing.message }
+          : !deps.runtimeCheck.canRun
+            ? { kind: 'error', text: deps.runtimeCheck.text }
+            : { kind: 'info', text: `${deps.runtimeCheck.text} Select the layer with the faces, then press Restore (or Find faces to choose which).` },
+      });
+    } catch (error) {
+      set({ status: describeFailure(error) });
+    } finally {
+      set({ phase: 'idle' });
+    }
+  })();
+
+  return {
+    ready,
+    get state() {
+      return state;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    findFaces: () =>
+      operate('detecting', async (abort) => {
+        findTarget(ps.app); // Refuse before loading any model.
+        const result = await findFaces(ps, { restorer: await getRestorer(), isOnlyCenterFace: state.isOnlyCenterFace, signal: abort.signal, onProgress });
+        found = result;
+        selected = new Set(result.faces.map((f) => f.index + 1));
+        const n = result.faces.length;
+        set({ faces: facesFrom(result), status: { kind: 'success', text: `Found ${n} face${n === 1 ? '' : 's'} in “${result.layerName}”. Untick any you want to leave alone, then press Restore.` } });
+      }),
+
+    restore: () =>
+      operate('restoring', async (abort) => {
+        findTarget(ps.app);
+        const outcome = await restoreFaces(ps, {
+          restorer: await getRestorer(),
+          modelLabel: modelLabel(state.modelId ?? ''),
+          isOnlyCenterFace: state.isOnlyCenterFace,
+          listed: found ? { found, selected } : undefined,
+          strength: state.strength,
+          signal: abort.signal,
+          onProgress,
+          useYield: (y) => { modalYield = y; },
+        });
+        lastLayers = { documentID: outcome.documentID, layers: outcome.faceLayers };
+        if (!outcome.usedListedFaces) {
+          // A fresh detection: list what was restored, all ticked, so a re-run can leave some out.
+          found = outcome.found;
+          selected = new Set(outcome.found.faces.map((f) => f.index + 1));
+          set({ faces: facesFrom(outcome.found) });
+        }
+        const n = outcome.faceLayers.length;
+        set({
+          canSetStrength: true,
+          status: { kind: 'success', text: `Restored ${n} face${n === 1 ? '' : 's'} into the group “${outcome.groupName}” above “${outcome.layerName}”, which is unchanged. Use Face strength to blend.` },
+        });
+      }),
+
+    cancel() {
+      if (!run || state.phase === 'cancelling') return;
+      run.abort();
+      set({ phase: 'cancelling', progress: state.progress && { ...state.progress, label: 'Cancelling…' } });
+    },
+
+    setStrength(strength, isFinal) {
+      if (!(strength >= 0 && strength <= 1)) return;
+      set({ strength });
+      if (!lastLayers) return;
+      strengthWanted = strength;
+      if (isFinal || !strengthApplying) void applyStrength();
+    },
+
+    setModel(id) {
+      if (state.phase !== 'idle' || !state.models.some((m) => m.id === id)) return;
+      set({ modelId: id });
+    },
+    setDetector(id) {
+      if (state.phase !== 'idle' || !state.detectors.some((d) => d.id === id)) return;
+      found = undefined;
+      set({ detectorId: id as DetectorKind, faces: [] });
+    },
+    setOnlyCenterFace(isOnlyCenterFace) {
+      if (state.phase !== 'idle') return;
+      found = undefined;
+      set({ isOnlyCenterFace, faces: [] });
+    },
+    setFaceSelected(faceNumber, isSelected) {
+      if (!found) return;
+      if (isSelected) selected.add(faceNumber);
+      else selected.delete(faceNumber);
+      set({ faces: facesFrom(found) });
+    },
+
+    async dispose() {
+      run?.abort();
+      listeners.clear();
+      await restorer?.value.dispose();
+      restorer = undefined;
+    },
+  };
+}
