@@ -1,0 +1,182 @@
+import { LitElement, html, nothing, type TemplateResult } from 'lit';
+import { ControllerBinding } from './controller-binding';
+import { defineFrFaceList } from './fr-face-list';
+import { defineFrRunProgress } from './fr-run-progress';
+import type { PanelChoice, PanelController, PanelState } from './panel-controller';
+import { readChecked, readNumericValue, readSelectedIndex } from './widget-events';
+
+export const FR_PANEL_TAG = 'fr-panel';
+
+/**
+ * The FaceRestore panel. It renders `controller.state` and forwards every user action to the controller; it holds
+ * no state of its own (house rule 14). Set `.controller` after creating it; `mountPanel` does this.
+ */
+export class FrPanel extends LitElement {
+  private readonly binding = new ControllerBinding(this);
+
+  get controller(): PanelController | undefined {
+    return this.binding.controller;
+  }
+
+  set controller(controller: PanelController | undefined) {
+    this.binding.controller = controller;
+  }
+
+  // Light DOM: Spectrum UXP widgets are built-ins, and shadow DOM in UXP needs a manifest feature flag.
+  protected override createRenderRoot(): HTMLElement {
+    return this;
+  }
+
+  protected override render(): TemplateResult | typeof nothing {
+    const state = this.binding.controller?.state;
+    if (state === undefined) return nothing;
+    const isIdle = state.phase === 'idle';
+    const canDetect = isIdle && state.canRun && state.detectors.length > 0;
+    const canRestore = canDetect && hasChoice(state.models, state.modelId);
+    return html`
+      <div class="fr-panel">
+        <div class="fr-field">
+          <sp-label>Restore model</sp-label>
+          ${renderDropdown('fr-model', state.models, state.modelId, 'No model installed', !isIdle, this.onModelChange)}
+        </div>
+        <div class="fr-field">
+          <sp-label>Face detector</sp-label>
+          ${renderDropdown('fr-detector', state.detectors, state.detectorId, 'No detector', !isIdle, this.onDetectorChange)}
+        </div>
+        <sp-checkbox class="fr-option fr-center-face" ?checked=${state.isOnlyCenterFace} ?disabled=${!isIdle}
+          @change=${this.onCenterFaceChange}>Only the centre face</sp-checkbox>
+        <div class="fr-buttons">
+          <sp-button class="fr-find-faces" variant="secondary" ?disabled=${!canDetect}
+            @click=${this.onFindFaces}>Find faces</sp-button>
+          <sp-button class="fr-restore" variant="cta" ?disabled=${!canRestore}
+            @click=${this.onRestore}>Restore</sp-button>
+        </div>
+        ${this.renderFaces(state, isIdle)}
+        ${renderRunProgress(state, this.onCancel)}
+        <div class="fr-section">
+          <sp-slider class="fr-strength" min="0" max="100" value=${toPercent(state.strength)} value-label="%"
+            ?disabled=${!state.canSetStrength} @input=${this.onStrengthInput} @change=${this.onStrengthChange}>
+            <sp-label slot="label">Face strength</sp-label>
+          </sp-slider>
+        </div>
+        ${renderStatus(state)}
+      </div>`;
+  }
+
+  private renderFaces(state: PanelState, isIdle: boolean): TemplateResult | typeof nothing {
+    if (state.faces.length === 0) return nothing;
+    return html`
+      <div class="fr-section">
+        <sp-detail>Faces</sp-detail>
+        <fr-face-list .faces=${state.faces} .isDisabled=${!isIdle} .onFaceToggle=${this.onFaceToggle}></fr-face-list>
+      </div>`;
+  }
+
+  // Handlers are arrow fields so they keep `this` however the widget invokes them; each reads `evt.target`.
+  private readonly onModelChange = (evt: Event): void => {
+    const choice = choiceAt(this.binding.controller?.state.models, readSelectedIndex(evt));
+    if (choice !== undefined) this.binding.controller?.setModel(choice.id);
+  };
+
+  private readonly onDetectorChange = (evt: Event): void => {
+    const choice = choiceAt(this.binding.controller?.state.detectors, readSelectedIndex(evt));
+    if (choice !== undefined) this.binding.controller?.setDetector(choice.id);
+  };
+
+  private readonly onCenterFaceChange = (evt: Event): void => {
+    const isChecked = readChecked(evt);
+    if (isChecked !== undefined) this.binding.controller?.setOnlyCenterFace(isChecked);
+  };
+
+  // Disabled sp-buttons swallow clicks in UXP but not in a browser: re-check the state before acting.
+  private readonly onFindFaces = (): void => {
+    const controller = this.binding.controller;
+    if (controller === undefined || !isIdleAndRunnable(controller.state)) return;
+    void controller.findFaces();
+  };
+
+  private readonly onRestore = (): void => {
+    const controller = this.binding.controller;
+    if (controller === undefined || !isIdleAndRunnable(controller.state)) return;
+    if (!hasChoice(controller.state.models, controller.state.modelId)) return;
+    void controller.restore();
+  };
+
+  private readonly onCancel = (): void => {
+    this.binding.controller?.cancel();
+  };
+
+  private readonly onFaceToggle = (faceNumber: number, isSelected: boolean): void => {
+    this.binding.controller?.setFaceSelected(faceNumber, isSelected);
+  };
+
+  private readonly onStrengthInput = (evt: Event): void => this.forwardStrength(evt, false);
+
+  private readonly onStrengthChange = (evt: Event): void => this.forwardStrength(evt, true);
+
+  private forwardStrength(evt: Event, isFinal: boolean): void {
+    const value = readNumericValue(evt);
+    const controller = this.binding.controller;
+    if (value === undefined || controller === undefined || !controller.state.canSetStrength) return;
+    controller.setStrength(Math.min(100, Math.max(0, value)) / 100, isFinal);
+  }
+}
+
+function renderDropdown(
+  className: string,
+  choices: readonly PanelChoice[],
+  selectedId: string | undefined,
+  placeholder: string,
+  isBusy: boolean,
+  onChange: (evt: Event) => void,
+): TemplateResult {
+  return html`
+    <sp-dropdown class="fr-dropdown ${className}" placeholder=${placeholder}
+      ?disabled=${isBusy || choices.length === 0} @change=${onChange}>
+      <sp-menu slot="options">
+        ${choices.map((choice) => html`<sp-menu-item ?selected=${choice.id === selectedId}>${choice.label}</sp-menu-item>`)}
+      </sp-menu>
+    </sp-dropdown>`;
+}
+
+function renderRunProgress(state: PanelState, onCancel: () => void): TemplateResult | typeof nothing {
+  const isCancelling = state.phase === 'cancelling';
+  if (state.progress === undefined && !isCancelling) return nothing;
+  return html`<fr-run-progress .progress=${state.progress} .isCancelling=${isCancelling}
+    .onCancel=${onCancel}></fr-run-progress>`;
+}
+
+function renderStatus(state: PanelState): TemplateResult | typeof nothing {
+  if (state.status.text === '') return nothing;
+  return html`<sp-body size="S" class="fr-status fr-status-${state.status.kind}" role="status">${state.status.text}</sp-body>`;
+}
+
+function isIdleAndRunnable(state: PanelState): boolean {
+  return state.phase === 'idle' && state.canRun;
+}
+
+function hasChoice(choices: readonly PanelChoice[], id: string | undefined): boolean {
+  return id !== undefined && choices.some((choice) => choice.id === id);
+}
+
+function choiceAt(choices: readonly PanelChoice[] | undefined, index: number | undefined): PanelChoice | undefined {
+  return choices === undefined || index === undefined ? undefined : choices[index];
+}
+
+/** Strength 0..1 as the slider's whole 0..100. */
+function toPercent(strength: number): number {
+  return Math.round(Math.min(1, Math.max(0, Number.isFinite(strength) ? strength : 0)) * 100);
+}
+
+/** Defines `fr-panel` and the elements it renders, once per registry. */
+export function defineFrPanel(): void {
+  defineFrFaceList();
+  defineFrRunProgress();
+  if (!customElements.get(FR_PANEL_TAG)) customElements.define(FR_PANEL_TAG, FrPanel);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'fr-panel': FrPanel;
+  }
+}

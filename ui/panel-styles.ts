@@ -1,0 +1,33 @@
+/**
+ * The panel's CSS as a plain string, injected once as a `<style>` by `mountPanel`: the elements render into light
+ * DOM (UXP shadow DOM needs a feature flag), so there is no `static styles` / adoptedStyleSheets here.
+ * UXP limits honoured: no transitions/animations, no `font` shorthand, no `text-transform`, no flex `gap`
+ * (spacing uses margins). Every selector is prefixed `fr-` so the host page's own styles are left alone.
+ */
+export const PANEL_CSS = `
+fr-panel { display: block; }
+.fr-panel { display: flex; flex-direction: column; padding: 8px 12px; }
+.fr-field { display: flex; flex-direction: column; margin-bottom: 8px; }
+.fr-field sp-label { margin-bottom: 2px; }
+/* sp-dropdown has no intrinsic width in UXP: it must be given one. */
+.fr-dropdown { width: 100%; min-width: 120px; }
+.fr-option { margin-bottom: 8px; }
+.fr-buttons { display: flex; flex-direction: row; flex-wrap: wrap; margin: 4px 0 8px 0; }
+.fr-buttons sp-button { margin-right: 8px; margin-bottom: 4px; }
+.fr-section { margin: 8px 0; }
+.fr-face-list { display: flex; flex-direction: column; }
+.fr-face-row { display: flex; flex-direction: row; align-items: center; padding: 2px 0; }
+.fr-face-thumb { width: 40px; height: 40px; margin-right: 8px; border-radius: 4px; }
+.fr-face-thumb-empty { width: 40px; height: 40px; margin-right: 8px; }
+.fr-face-check { flex-grow: 1; }
+.fr-face-score { margin-left: 8px; }
+.fr-strength { width: 100%; }
+.fr-run-progress { display: flex; flex-direction: column; margin: 8px 0; }
+.fr-progressbar { width: 100%; }
+.fr-cancel { margin-top: 4px; align-self: flex-start; }
+/* Refusals are full sentences: the status line must wrap instead of overflowing the panel. */
+.fr-status { display: block; width: 100%; margin-top: 8px; white-space: normal; overflow-wrap: break-word; word-wrap: break-word; }
+.fr-status-error { color: #f0646c; }
+.fr-status-warning { color: #e68619; }
+.fr-status-success { color: #33ab84; }
+`;

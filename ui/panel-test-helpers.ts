@@ -1,0 +1,109 @@
+/**
+ * Test-only helpers for the ui/ jest suites (jsdom): a fake PanelController and mount/query/event helpers.
+ * Not imported by the panel itself.
+ */
+import { mountPanel, type PanelController, type PanelState } from './index';
+import type { LitElement } from 'lit';
+import type { FrPanel } from './fr-panel';
+
+export type Call = readonly [method: string, ...args: unknown[]];
+
+/** A stand-in controller: mutable state, a listener set, and a log of every method call. */
+export class FakeController implements PanelController {
+  state: PanelState;
+  readonly calls: Call[] = [];
+  readonly listeners = new Set<() => void>();
+
+  constructor(overrides: Partial<PanelState> = {}) {
+    this.state = { ...BASE_STATE, ...overrides };
+  }
+
+  /** Changes the state and notifies, as the real controller does after each change. */
+  update(patch: Partial<PanelState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async findFaces(): Promise<void> { this.calls.push(['findFaces']); }
+  async restore(): Promise<void> { this.calls.push(['restore']); }
+  cancel(): void { this.calls.push(['cancel']); }
+  setStrength(strength: number, isFinal: boolean): void { this.calls.push(['setStrength', strength, isFinal]); }
+  setModel(id: string): void { this.calls.push(['setModel', id]); }
+  setDetector(id: string): void { this.calls.push(['setDetector', id]); }
+  setOnlyCenterFace(isOnlyCenterFace: boolean): void { this.calls.push(['setOnlyCenterFace', isOnlyCenterFace]); }
+  setFaceSelected(faceNumber: number, isSelected: boolean): void { this.calls.push(['setFaceSelected', faceNumber, isSelected]); }
+}
+
+export const BASE_STATE: PanelState = {
+  phase: 'idle',
+  status: { kind: 'info', text: 'Ready.' },
+  progress: undefined,
+  models: [{ id: 'gfpgan-1.4', label: 'GFPGAN 1.4' }, { id: 'gfpgan-1.3', label: 'GFPGAN 1.3' }],
+  modelId: 'gfpgan-1.4',
+  detectors: [{ id: 'yunet', label: 'YuNet' }, { id: 'retinaface', label: 'RetinaFace' }],
+  detectorId: 'yunet',
+  isOnlyCenterFace: false,
+  faces: [],
+  strength: 1,
+  canSetStrength: false,
+  canRun: true,
+};
+
+export const FACES: PanelState['faces'] = [
+  { number: 1, score: 0.971, thumbnail: 'data:image/jpeg;base64,AAAA', isSelected: true },
+  { number: 2, score: 0.5, thumbnail: '', isSelected: false },
+];
+
+export interface Mounted {
+  readonly panel: FrPanel;
+  readonly root: HTMLElement;
+  readonly unmount: () => void;
+}
+
+const mounted: Mounted[] = [];
+
+/** Mounts a panel into a fresh root in the document and waits for its first render (and its child elements'). */
+export async function mount(controller: PanelController): Promise<Mounted> {
+  const root = document.createElement('div');
+  document.body.appendChild(root);
+  const unmount = mountPanel(root, controller);
+  const panel = root.querySelector('fr-panel');
+  if (panel === null) throw new Error('mountPanel appended no <fr-panel>');
+  const result = { panel, root, unmount };
+  mounted.push(result);
+  await settle(panel);
+  return result;
+}
+
+/** Unmounts everything `mount` created; call from `afterEach`. */
+export function unmountAll(): void {
+  for (const { root, unmount } of mounted.splice(0)) {
+    unmount();
+    root.remove();
+  }
+}
+
+/** Waits until the panel and every fr-* element it rendered have finished updating. */
+export async function settle(panel: FrPanel): Promise<void> {
+  await panel.updateComplete;
+  for (const child of panel.querySelectorAll('fr-face-list, fr-run-progress')) {
+    await (child as LitElement).updateComplete;
+  }
+}
+
+export function query(panel: Element, selector: string): HTMLElement {
+  const element = panel.querySelector<HTMLElement>(selector);
+  if (element === null) throw new Error(`nothing matches ${selector}`);
+  return element;
+}
+
+/** jsdom knows no sp-* widgets: put the value where UXP puts it (on the target), then fire the event. */
+export function fire(element: HTMLElement, type: string, targetProps: Record<string, unknown> = {}): void {
+  Object.assign(element, targetProps);
+  element.dispatchEvent(new Event(type, { bubbles: true }));
+}
