@@ -182,8 +182,8 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
 
     findFaces: () =>
       operate('detecting', async (abort) => {
-        findTarget(ps.app); // Refuse before loading any model.
-        const result = await findFaces(ps, { restorer: await getRestorer(), isOnlyCenterFace: state.isOnlyCenterFace, signal: abort.signal, onProgress });
+        const target = findTarget(ps.app); // Refuse before loading any model.
+        const result = await findFaces(ps, target, { restorer: await getRestorer(), isOnlyCenterFace: state.isOnlyCenterFace, signal: abort.signal, onProgress });
         found = result;
         selected = new Set(result.faces.map((f) => f.index + 1));
         const n = result.faces.length;
@@ -192,8 +192,8 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
 
     restore: () =>
       operate('restoring', async (abort) => {
-        findTarget(ps.app);
-        const outcome = await restoreFaces(ps, {
+        const target = findTarget(ps.app); // Refuse before loading any model.
+        const outcome = await restoreFaces(ps, target, {
           restorer: await getRestorer(),
           modelLabel: modelLabel(state.modelId ?? ''),
           isOnlyCenterFace: state.isOnlyCenterFace,

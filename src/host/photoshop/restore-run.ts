@@ -11,7 +11,7 @@ import { faceThumbnail } from '../../core/thumbnail';
 import type { PixelImage } from '../../core/image';
 import { readLayerPixels, type LayerPixels } from './layer-pixels';
 import { runModal } from './modal';
-import { checkVisiblePixels, findTarget, type RestoreTarget } from './preflight';
+import { checkVisiblePixels, type RestoreTarget } from './preflight';
 import type { PsImaging, PsLayer, PsModules } from './ps-api';
 import { Refusal } from './refusals';
 import { writeFaceLayers } from './write-faces';
@@ -101,9 +101,8 @@ export interface FindRequest {
   readonly onProgress: RunProgress;
 }
 
-/** Detects faces in the active layer and makes their thumbnails. Edits nothing. */
-export async function findFaces(ps: PsModules, request: FindRequest): Promise<FoundFaces> {
-  const target = findTarget(ps.app);
+/** Detects faces in the target (from `findTarget`) and makes their thumbnails. Edits nothing. */
+export async function findFaces(ps: PsModules, target: RestoreTarget, request: FindRequest): Promise<FoundFaces> {
   const { image } = await readTarget(ps, target);
   const faces = await request.restorer.detect(image, {
     onlyCenterFace: request.isOnlyCenterFace,
@@ -130,9 +129,8 @@ export interface RestoreRequest {
   readonly useYield: (yieldToHost: (() => Promise<void>) | undefined) => void;
 }
 
-/** Restores the active layer's faces into a new group of masked layers, as one "Restore Faces" history step. */
-export async function restoreFaces(ps: PsModules, request: RestoreRequest): Promise<RestoreOutcome> {
-  const target = findTarget(ps.app);
+/** Restores the target's faces into a new group of masked layers, as one "Restore Faces" history step. */
+export async function restoreFaces(ps: PsModules, target: RestoreTarget, request: RestoreRequest): Promise<RestoreOutcome> {
   const groupName = `Restored faces (${request.modelLabel})`;
   const modalRequest = { commandName: 'Restore Faces', historyName: 'Restore Faces', documentID: target.doc.id, signal: request.signal };
   return runModal(ps.core, modalRequest, async (scope) => {

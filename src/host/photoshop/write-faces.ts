@@ -53,7 +53,7 @@ async function putMask(imaging: PsImaging, action: PsAction, docID: number, laye
   } catch (first) {
     try {
       await action.batchPlay([
-        { _obj: 'select', _target: [{ _ref: 'layer', _id: layer.id }], makeVisible: false },
+        { _obj: 'select', _target: [{ _ref: 'layer', _id: layer.id }, { _ref: 'document', _id: docID }], makeVisible: false },
         { _obj: 'make', new: { _class: 'channel' }, at: { _ref: 'channel', _enum: 'channel', _value: 'mask' }, using: { _enum: 'userMaskEnabled', _value: 'revealAll' } },
       ], {});
       await put();
@@ -93,6 +93,6 @@ export async function writeFaceLayers(imaging: PsImaging, action: PsAction, requ
     request.onFaceWritten?.(layers.length, faces.length);
   }
   // New layers become the active layer; select the source again so the next Restore works on the photo, not a face.
-  await action.batchPlay([{ _obj: 'select', _target: [{ _ref: 'layer', _id: request.source.id }], makeVisible: false }], {});
+  await action.batchPlay([{ _obj: 'select', _target: [{ _ref: 'layer', _id: request.source.id }, { _ref: 'document', _id: doc.id }], makeVisible: false }], {});
   return { group, faceLayers: layers };
 }
