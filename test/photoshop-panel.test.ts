@@ -34,6 +34,12 @@ function topLevel(doc: PsDocument): PsLayer[] {
   return Array.from(doc.layers);
 }
 
+/** Waits for the panel's pending work (runs and strength changes) to settle. */
+async function settle(h: Harness): Promise<void> {
+  for (let i = 0; i < 2000 && (h.controller.state.phase !== 'idle' || h.fake.isModal()); i++) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 20));
+}
+
 describe('Restore on a Background layer (8-bit RGB)', () => {
   let h: Harness;
   let photo: Photo;
@@ -107,29 +113,19 @@ describe('Restore on a Background layer (8-bit RGB)', () => {
 
   it('sets the faces’ opacity from the slider without running anything, as its own history step', async () => {
     h.controller.setStrength(0.4, true);
-    await untilIdleStrength();
+    await settle(h);
     const faces = children(topLevel(doc)[0]);
     expect(faces.map((l) => l.opacity)).toEqual([40, 40]);
     expect(h.fake.history(doc)).toEqual(['Open', 'Restore Faces', 'Face Strength']);
     // Dragging sends many values; only the latest needs to land, and the layers end at the last one.
     for (const v of [0.5, 0.6, 0.7, 0.8]) h.controller.setStrength(v, false);
     h.controller.setStrength(0.9, true);
-    await untilIdleStrength();
+    await settle(h);
     expect(children(topLevel(doc)[0]).map((l) => l.opacity)).toEqual([90, 90]);
     expect(h.controller.state.strength).toBe(0.9);
   });
-
-  async function untilIdleStrength(): Promise<void> {
-    for (let i = 0; i < 200 && h.fake.isModal(); i++) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 20));
-  }
 });
 
-/** Waits for the panel's pending work (runs and strength changes) to settle. */
-async function settle(h: Harness): Promise<void> {
-  for (let i = 0; i < 2000 && (h.controller.state.phase !== 'idle' || h.fake.isModal()); i++) await new Promise((r) => setTimeout(r, 5));
-  await new Promise((r) => setTimeout(r, 20));
-}
 
 describe('layers, formats and choices', () => {
   let h: Harness;

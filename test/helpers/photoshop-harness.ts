@@ -14,14 +14,11 @@ import type { PsDocument } from '../../src/host/photoshop/ps-api';
 import { createFakePhotoshop, type DocumentSnapshot, type FakePhotoshop, type FakePhotoshopOptions, type LayerSnapshot, type LayerSpec } from '../fakes/photoshop-fake';
 import { sharedImage, sharedModel } from './shared';
 
-export const MODEL_FILES = {
-  'restore/unsharp-512.onnx': 'restore/unsharp-512.onnx',
-  'restore/identity-512.onnx': 'restore/identity-512.onnx',
-  'detection/yunet-2023mar-640.onnx': 'detection/yunet-2023mar-640.onnx',
-} as const;
+/** The shared models the tests install, relative to `models/`. */
+export const MODEL_FILES: readonly string[] = ['restore/unsharp-512.onnx', 'restore/identity-512.onnx', 'detection/yunet-2023mar-640.onnx'];
 
 /** A plugin data folder holding `files` (relative to `models/`), linked to the shared models. */
-export function makeDataDir(files: readonly string[] = Object.keys(MODEL_FILES)): string {
+export function makeDataDir(files: readonly string[] = MODEL_FILES): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fr-plugin-data-'));
   for (const rel of files) {
     const target = path.join(dir, 'models', rel);
@@ -66,12 +63,12 @@ export async function loadPhoto(name: string, options: { gray?: boolean } = {}):
 }
 
 /** 8-bit values → the document depth's range (16-bit 0..32768, 32-bit linear float). */
-export function toDepth(data: Uint8Array, depth: 8 | 16 | 32, isColour: (i: number) => boolean = () => true): Uint8Array | Uint16Array | Float32Array {
+export function toDepth(data: Uint8Array, depth: 8 | 16 | 32): Uint8Array | Uint16Array | Float32Array {
   if (depth === 8) return data;
   if (depth === 16) return Uint16Array.from(data, (v) => Math.round((v * 32768) / 255));
-  return Float32Array.from(data, (v, i) => {
+  return Float32Array.from(data, (v) => {
     const s = v / 255;
-    return isColour(i) ? (s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4) : s;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
   });
 }
 
@@ -105,10 +102,6 @@ export function photoLayer(name: string, photo: Photo, left: number, top: number
   return { name, pixels: { left, top, width: p.width, height: p.height, channels: p.channels, data: p.data }, ...extra };
 }
 
-/** Waits until the controller is idle again after an operation it started without awaiting. */
-export async function untilIdle(controller: RestoreController): Promise<void> {
-  while (controller.state.phase !== 'idle') await new Promise((r) => setTimeout(r, 5));
-}
 
 /**
  * A document snapshot with every pixel buffer replaced by its SHA-1 (jest's deep equality walks typed arrays element

@@ -5,7 +5,7 @@
  */
 import type { DetectedFace } from '../../core/types';
 import type { ProgressEvent } from '../../core/progress';
-import type { RestoredFace, Restorer } from '../../core/restorer';
+import type { Restorer } from '../../core/restorer';
 import type { AbortSignalLike } from '../../core/errors';
 import { faceThumbnail } from '../../core/thumbnail';
 import type { PixelImage } from '../../core/image';
@@ -35,7 +35,6 @@ export interface RestoreOutcome {
   readonly layerName: string;
   readonly groupName: string;
   readonly faceLayers: readonly PsLayer[];
-  readonly faces: readonly RestoredFace[];
   /** True when faces listed earlier were used; false when the layer was (re)detected. */
   readonly usedListedFaces: boolean;
   /** The faces restored, as a list the panel can show and a later restore can reuse. */
@@ -173,7 +172,7 @@ export async function restoreFaces(ps: PsModules, target: RestoreTarget, request
       const restored = placed.map(({ index, score, box, landmarks }) => ({ index, score, box, landmarks }));
       const thumbnails = isListedValid ? restored.map((f) => listed.found.thumbnails[listed.found.faces.findIndex((g) => g.index === f.index)] ?? '') : await makeThumbnails(ps.imaging, image, restored);
       const foundNow: FoundFaces = { documentID: target.doc.id, layerID: target.layer.id, layerName: target.layer.name, checksum: pixelChecksum(image), faces: restored, thumbnails };
-      return { documentID: target.doc.id, layerName: target.layer.name, groupName, faceLayers: written.faceLayers, faces: result.faces, usedListedFaces: isListedValid, found: foundNow };
+      return { documentID: target.doc.id, layerName: target.layer.name, groupName, faceLayers: written.faceLayers, usedListedFaces: isListedValid, found: foundNow };
     } finally {
       request.useYield(undefined);
     }
