@@ -130,7 +130,8 @@ export function extractAlpha(image: PixelImage): FloatImage | undefined {
   return { width, height, channels: 1, data: out };
 }
 
-function allocateLike(like: PixelImage, length: number): PixelData {
+/** A typed array of the same kind as `like.data` (so 8-bit stays 8-bit, 16-bit stays 16-bit). */
+export function allocateLike(like: PixelImage, length: number): PixelData {
   if (like.data instanceof Float32Array) return new Float32Array(length);
   if (like.data instanceof Uint16Array) return new Uint16Array(length);
   if (like.data instanceof Uint8ClampedArray) return new Uint8ClampedArray(length);

@@ -22,3 +22,6 @@ export type { OrtNamespace } from './ort-adapter';
 export type { Affine, Box, DetectedFace, Landmarks5, Point, Rect } from './types';
 export { DETECTOR_FILE_NAMES, GFPGAN } from './models';
 export type { RestoreModelDescriptor } from './models';
+export { createUpsampler, UPSCALE_DEFAULTS } from './upsampler';
+export type { Upsampler, UpsamplerConfig, UpscaleOptions, UpscalePlan } from './upsampler';
+export type { UpscaledTile } from './upscale';

@@ -19,8 +19,13 @@ export interface CallOptions {
 export interface RestoreOptions extends DetectOptions, CallOptions {
   /** Opacity of the restored faces over the original, 0..1 (1 = full restore, the reference). Default 1. */
   readonly strength?: number;
-  /** Integer output scale; the background is resized with Lanczos-4 as the reference does without an upsampler. Default 1. */
+  /**
+   * Integer output scale. The background comes from the restorer's upsampler (Real-ESRGAN) when it has one, else
+   * from a Lanczos-4 resize as the reference does without an upsampler. Default 1.
+   */
   readonly upscale?: number;
+  /** Upsampler tile edge in input pixels, 0 = whole image (see UpscaleOptions.tile). Default UPSCALE_DEFAULTS.tile. */
+  readonly tile?: number;
   /** Fidelity weight 0..1 for models with a `weight` input (CodeFormer); ignored by GFPGAN. Default 0.5. */
   readonly weight?: number;
   /** Restore these faces (e.g. the user's selection from `detect`) instead of detecting. */
@@ -39,7 +44,7 @@ const DETECT_KEYS = [
   'scoreThreshold', 'nmsThreshold', 'detectSize', 'eyeDistanceThreshold', 'onlyCenterFace', 'onlyLargest', 'maxFaces', 'shouldTryRotations',
 ] as const;
 const CALL_KEYS = ['signal', 'onProgress'] as const;
-export const RESTORE_KEYS: readonly string[] = [...DETECT_KEYS, ...CALL_KEYS, 'strength', 'upscale', 'weight', 'faces', 'shouldComposite'];
+export const RESTORE_KEYS: readonly string[] = [...DETECT_KEYS, ...CALL_KEYS, 'strength', 'upscale', 'tile', 'weight', 'faces', 'shouldComposite'];
 
 function checkCallOptions(options: CallOptions): void {
   if (is.defined(options.signal) && typeof options.signal.aborted !== 'boolean') {
@@ -64,6 +69,8 @@ function checkFaces(faces: unknown): void {
 export interface ResolvedRestoreOptions {
   readonly strength: number;
   readonly upscale: number;
+  /** Undefined = the upsampler's default. */
+  readonly tile: number | undefined;
   readonly weight: number;
   readonly shouldComposite: boolean;
 }
@@ -77,6 +84,7 @@ export function resolveRestoreOptions(options: RestoreOptions = {}): ResolvedRes
   return {
     strength: is.defined(options.strength) ? checkNumber('strength', options.strength, 0, 1) : RESTORE_DEFAULTS.strength,
     upscale: is.defined(options.upscale) ? checkInteger('upscale', options.upscale, 1, MAX_UPSCALE) : RESTORE_DEFAULTS.upscale,
+    tile: is.defined(options.tile) ? checkInteger('tile', options.tile, 0, 1 << 16) : undefined,
     weight: is.defined(options.weight) ? checkNumber('weight', options.weight, 0, 1) : RESTORE_DEFAULTS.weight,
     shouldComposite: is.defined(options.shouldComposite) ? checkBoolean('shouldComposite', options.shouldComposite) : RESTORE_DEFAULTS.shouldComposite,
   };

@@ -1,6 +1,6 @@
-import type { FloatImage } from './image';
+import type { FloatImage, PixelImage } from './image';
 import { GFPGAN } from './models';
-import { compositeInPlace, inverseAffine, placeFace } from './paste';
+import { compositeOntoPixels, inverseAffine, placeFace, type Placement } from './paste';
 import { invertAffine } from './warp';
 import type { Affine } from './types';
 
@@ -63,18 +63,32 @@ describe('placeFace', () => {
   });
 });
 
-describe('compositeInPlace', () => {
-  it('blends as stacked layers: out·(1 − a) + face·a with a = strength·mask', () => {
-    const bg: FloatImage = { width: 2, height: 1, channels: 1, data: new Float32Array([10, 10]) };
-    const placement = { rect: { x: 0, y: 0, width: 2, height: 1 }, pixels: { width: 2, height: 1, channels: 1, data: new Float32Array([110, 110]) }, mask: new Float32Array([1, 0.5]) };
-    compositeInPlace(bg, [placement], 0.5);
-    expect(Array.from(bg.data)).toEqual([60, 35]);
+describe('compositeOntoPixels', () => {
+  const face = (v: number, mask: number[]): Placement => ({
+    rect: { x: 0, y: 0, width: mask.length, height: 1 },
+    pixels: { width: mask.length, height: 1, channels: 1, data: new Float32Array(mask.length).fill(v) },
+    mask: new Float32Array(mask),
+  });
+
+  it('blends as stacked layers: out·(1 − a) + face·a with a = strength·mask, rounded to the image format', () => {
+    const bg: PixelImage = { width: 3, height: 1, channels: 1, data: new Uint8Array([10, 10, 10]), maxValue: 255 };
+    compositeOntoPixels(bg, [face(110, [1, 0.5, 0])], 0.5);
+    expect(Array.from(bg.data)).toEqual([60, 35, 10]);
+  });
+
+  it('works on the 0..255 scale whatever the format, and leaves alpha alone', () => {
+    const bg: PixelImage = { width: 1, height: 1, channels: 2, data: new Uint16Array([0, 1234]), maxValue: 65535 };
+    compositeOntoPixels(bg, [face(255, [1])], 0.5);
+    expect(Array.from(bg.data)).toEqual([32768, 1234]); // 65535 / 2 = 32767.5 → 32768
+    const photoshop16: PixelImage = { width: 1, height: 1, channels: 1, data: new Uint16Array([32768]), maxValue: 32768 };
+    compositeOntoPixels(photoshop16, [face(0, [1])], 0.25);
+    expect(photoshop16.data[0]).toBe(24576);
   });
 
   it('leaves the background untouched at strength 0', () => {
-    const bg: FloatImage = { width: 1, height: 1, channels: 1, data: new Float32Array([42]) };
-    compositeInPlace(bg, [{ rect: { x: 0, y: 0, width: 1, height: 1 }, pixels: { width: 1, height: 1, channels: 1, data: new Float32Array([0]) }, mask: new Float32Array([1]) }], 0);
-    expect(bg.data[0]).toBe(42);
+    const bg: PixelImage = { width: 1, height: 1, channels: 1, data: new Float32Array([0.42]), maxValue: 1 };
+    compositeOntoPixels(bg, [face(0, [1])], 0);
+    expect(bg.data[0]).toBeCloseTo(0.42, 6);
   });
 });
 

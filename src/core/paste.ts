@@ -6,13 +6,13 @@
  * computed on a rectangle around the face rather than the whole canvas; the rectangle carries a margin wide
  * enough that erosion and blur see exactly what they would on the full canvas (zeros), so the values are equal.
  */
-import type { FloatImage } from './image';
+import type { FloatImage, PixelImage } from './image';
 import { erode, gaussianBlur, softMaskSizes } from './mask';
 import type { Affine, Rect } from './types';
 import { applyAffine, invertAffine, warpAffine } from './warp';
 
 // Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
-const { abs, ceil, floor, max, min, trunc } = Math;
+const { abs, ceil, floor, max, min, round, trunc } = Math;
 
 /** What a host needs to build one masked layer, and what the composite is made of. */
 export interface Placement {
@@ -126,29 +126,96 @@ function trimToMask(p: Placement): Placement | undefined {
   return { rect: { x: p.rect.x + x0, y: p.rect.y + y0, width: w, height: h }, pixels: { width: w, height: h, channels: cc, data: pixels }, mask };
 }
 
-/**
- * Composites placements over `background` in place, in order, as stacked layers with opacity `strength` and a
- * layer mask: out = out·(1 − a) + face·a with a = strength·mask. strength 1 is the reference composite; 0 leaves
- * the background untouched.
- */
-export function compositeInPlace(background: FloatImage, placements: readonly Placement[], strength: number): FloatImage {
-  const cn = background.channels;
-  const bg = background.data;
+/** Groups placements whose rectangles overlap (transitively), keeping their order within each group. */
+function overlapGroups(placements: readonly Placement[]): Placement[][] {
+  const groups: Array<{ rect: Rect; items: Placement[] }> = [];
+  const touches = (a: Rect, b: Rect): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  const union = (a: Rect, b: Rect): Rect => {
+    const x = min(a.x, b.x), y = min(a.y, b.y);
+    return { x, y, width: max(a.x + a.width, b.x + b.width) - x, height: max(a.y + a.height, b.y + b.height) - y };
+  };
   for (const p of placements) {
-    if (p.pixels.channels !== cn) {
-      throw new RangeError(`placement has ${p.pixels.channels} colour channels but the background has ${cn}`);
+    let group = { rect: p.rect, items: [p] };
+    // Merge every group this one touches; repeat since a merged rectangle can reach further groups.
+    for (let merged = true; merged;) {
+      merged = false;
+      for (let g = 0; g < groups.length; g++) {
+        if (!touches(groups[g].rect, group.rect)) continue;
+        const other = groups.splice(g, 1)[0];
+        group = { rect: union(other.rect, group.rect), items: [...other.items, ...group.items] };
+        merged = true;
+        break;
+      }
     }
-    const { x, y, width, height } = p.rect;
-    const px = p.pixels.data;
-    for (let j = 0; j < height; j++) {
-      let o = ((y + j) * background.width + x) * cn;
-      let i = j * width;
-      for (let k = 0; k < width; k++, i++, o += cn) {
-        const a = strength * p.mask[i];
-        if (a === 0) continue;
-        for (let c = 0; c < cn; c++) bg[o + c] = bg[o + c] * (1 - a) + px[i * cn + c] * a;
+    groups.push(group);
+  }
+  // Compositing order must follow the placements' order within a group.
+  return groups.map((g) => g.items.sort((a, b) => placements.indexOf(a) - placements.indexOf(b)));
+}
+
+/**
+ * Composites placements into an image in its own pixel format, in place, as stacked layers with opacity
+ * `strength` and a layer mask: out = out·(1 − a) + face·a with a = strength·mask (strength 1 is the reference
+ * composite). Only the faces' rectangles are converted to float (never the whole image); overlapping faces are
+ * blended together in float before one rounding, as the reference's float composite. Alpha is left as it is.
+ * Rounding as fromWorking: 8-bit through a clamped view (ties to even), other integers to nearest.
+ */
+export function compositeOntoPixels(image: PixelImage, placements: readonly Placement[], strength: number): PixelImage {
+  const cn = image.channels <= 2 ? 1 : 3;
+  for (const p of placements) {
+    if (p.pixels.channels !== cn) throw new RangeError(`placement has ${p.pixels.channels} colour channels but the image has ${cn}`);
+  }
+  for (const group of overlapGroups(placements)) {
+    const rect = group.map((p) => p.rect).reduce((a, b) => {
+      const x = min(a.x, b.x), y = min(a.y, b.y);
+      return { x, y, width: max(a.x + a.width, b.x + b.width) - x, height: max(a.y + a.height, b.y + b.height) - y };
+    });
+    const region = readRegion(image, rect, cn);
+    for (const p of group) blendInto(region, rect, p, strength);
+    writeRegion(image, rect, cn, region);
+  }
+  return image;
+}
+
+/** Blends one placement into a float region (0..255 scale) that covers `rect`. */
+function blendInto(region: Float32Array, rect: Rect, p: Placement, strength: number): void {
+  const cn = p.pixels.channels;
+  const px = p.pixels.data;
+  for (let j = 0; j < p.rect.height; j++) {
+    let o = ((p.rect.y - rect.y + j) * rect.width + (p.rect.x - rect.x)) * cn;
+    let i = j * p.rect.width;
+    for (let k = 0; k < p.rect.width; k++, i++, o += cn) {
+      const a = strength * p.mask[i];
+      if (a === 0) continue;
+      for (let c = 0; c < cn; c++) region[o + c] = region[o + c] * (1 - a) + px[i * cn + c] * a;
+    }
+  }
+}
+
+function readRegion(image: PixelImage, rect: Rect, cn: number): Float32Array {
+  const out = new Float32Array(rect.width * rect.height * cn);
+  const k = 255 / image.maxValue;
+  const { channels, data } = image;
+  for (let j = 0; j < rect.height; j++) {
+    for (let i = 0, s = ((rect.y + j) * image.width + rect.x) * channels, o = j * rect.width * cn; i < rect.width; i++, s += channels, o += cn) {
+      for (let c = 0; c < cn; c++) out[o + c] = data[s + c] * k;
+    }
+  }
+  return out;
+}
+
+function writeRegion(image: PixelImage, rect: Rect, cn: number, region: Float32Array): void {
+  const { channels, maxValue } = image;
+  const isFloat = image.data instanceof Float32Array;
+  const data = image.data instanceof Uint8Array ? new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length) : image.data;
+  const isClamped = data instanceof Uint8ClampedArray;
+  const k = maxValue / 255;
+  for (let j = 0; j < rect.height; j++) {
+    for (let i = 0, d = ((rect.y + j) * image.width + rect.x) * channels, o = j * rect.width * cn; i < rect.width; i++, d += channels, o += cn) {
+      for (let c = 0; c < cn; c++) {
+        const v = region[o + c] * k;
+        data[d + c] = isFloat || isClamped ? v : v <= 0 ? 0 : v >= maxValue ? maxValue : round(v);
       }
     }
   }
-  return background;
 }

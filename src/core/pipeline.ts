@@ -8,7 +8,8 @@ import { throwIfAborted, type AbortSignalLike } from './errors';
 import { colorChannels, extractAlpha, fromWorking, isEightBit, toWorkingColor, toWorkingRgb, type FloatImage, type PixelImage } from './image';
 import type { RestoreModelDescriptor } from './models';
 import type { ResolvedRestoreOptions } from './options';
-import { compositeInPlace, placeFace, type Placement } from './paste';
+import { compositeOntoPixels, placeFace, type Placement } from './paste';
+import type { Upsampler } from './upsampler';
 import type { ProgressReporter } from './progress';
 import { resize } from './resize';
 import { restoreFace, type RestoreContract } from './restore';
@@ -35,6 +36,8 @@ export interface RestoreResult {
   readonly faces: readonly RestoredFace[];
   /** The composite in the input's pixel format, channels and maxValue; undefined when not requested. */
   readonly image: PixelImage | undefined;
+  /** The upsampler's background (before faces), kept so `composite()` can re-blend without running it again. */
+  readonly background?: PixelImage;
 }
 
 export interface RestoreModels {
@@ -55,6 +58,8 @@ export interface PipelineInput {
   readonly signal: AbortSignalLike | undefined;
   /** Awaited before each model run so the host's UI can breathe (see RestorerConfig.yieldToHost). */
   readonly yieldToHost?: () => Promise<void>;
+  /** Makes the background at the output scale (a super-resolution network); default a Lanczos-4 resize. */
+  readonly upsampler?: Upsampler;
 }
 
 /** Background at the output scale: the reference resizes with LANCZOS4 (uint8 fixed point for 8-bit inputs). */
@@ -63,10 +68,23 @@ export function scaleBackground(color: FloatImage, scale: number, isEightBitInpu
   return resize(color, Math.trunc(color.width * scale), Math.trunc(color.height * scale), { kernel: 'lanczos4', fixedPoint: isEightBitInput });
 }
 
+/** The Lanczos-4 background in the input's format (alpha resized alongside), ready for compositeOntoPixels. */
+function lanczosBackground(image: PixelImage, scale: number, rgb?: FloatImage): PixelImage {
+  const base = colorChannels(image) === 3 && rgb ? rgb : toWorkingColor(image);
+  const background = scaleBackground(base, scale, isEightBit(image));
+  let alpha = extractAlpha(image);
+  if (alpha && scale !== 1) alpha = resize(alpha, background.width, background.height, { kernel: 'lanczos4' });
+  return fromWorking(background, alpha, image);
+}
+
+function copyImage(image: PixelImage): PixelImage {
+  return { ...image, data: image.data.slice() };
+}
+
 export async function runPipeline(input: PipelineInput): Promise<RestoreResult> {
   const { image, options, progress, signal, restorer } = input;
   const round = isEightBit(image);
-  const rgb = toWorkingRgb(image);
+  let rgb: FloatImage | undefined = toWorkingRgb(image);
   let faces = input.faces;
   if (!faces) {
     const detector = await input.detector();
@@ -86,47 +104,49 @@ export async function runPipeline(input: PipelineInput): Promise<RestoreResult> 
     throwIfAborted(signal);
     const face = faces[i];
     const { affine, crop } = alignFace(rgb, face.landmarks, restorer.descriptor, round);
-    progress.report('align', i + 1, faces.length);
+    progress.reportIn('restore', 'align', i + 1, faces.length, (i + 0.02) / faces.length);
     const restored = await restoreFace(restorer.model, restorer.contract, restorer.label, crop, restorer.descriptor, {
       weight: options.weight,
       round,
       signal,
     });
-    progress.report('restore', i + 1, faces.length);
+    progress.reportIn('restore', 'restore', i + 1, faces.length, (i + 0.98) / faces.length);
     const placement = placeFace(restored, affine, { scale, canvasWidth: width, canvasHeight: height, round, colorChannels: cc });
-    progress.report('paste', i + 1, faces.length);
+    progress.reportIn('restore', 'paste', i + 1, faces.length, (i + 1) / faces.length);
     restoredFaces.push({ ...face, affine, crop, restored, placement });
   }
   throwIfAborted(signal);
   let composite: PixelImage | undefined;
-  if (options.shouldComposite) {
-    composite = compositeFaces(image, restoredFaces, { strength: options.strength, scale }, rgb);
+  let background: PixelImage | undefined;
+  if (options.shouldComposite && input.upsampler) {
+    rgb = undefined; // not needed any more: let it go before the big allocation
+    background = await input.upsampler.upscale(image, {
+      scale,
+      ...(options.tile === undefined ? {} : { tile: options.tile }),
+      signal,
+      onProgress: (e) => { if (e.stage === 'upscale') progress.report('upscale', e.done, e.total); },
+    });
+    composite = compositeOntoPixels(copyImage(background), placementsOf(restoredFaces), options.strength);
+  } else if (options.shouldComposite) {
+    composite = compositeOntoPixels(lanczosBackground(image, scale, rgb), placementsOf(restoredFaces), options.strength);
   }
   progress.finish('paste', faces.length, faces.length);
-  return { width, height, scale, faces: restoredFaces, image: composite };
+  return { width, height, scale, faces: restoredFaces, image: composite, ...(background ? { background } : {}) };
+}
+
+function placementsOf(faces: readonly { readonly placement: Placement | undefined }[]): Placement[] {
+  return faces.map((f) => f.placement).filter((p): p is Placement => p !== undefined);
 }
 
 /**
- * Composites restored faces over `image` at `scale` with `strength`, returning an image in the input's format.
- * Re-blending at another strength costs only this call (no model runs). `rgb` may pass the RGB working copy of
- * `image`, which is then consumed (composited in place) instead of copied.
+ * Composites restored faces at `strength` over the result's background: the upsampler's (kept in the result) or
+ * a Lanczos-4 resize of `image`. Returns an image in the input's format. Costs no model run.
  */
 export function compositeFaces(
   image: PixelImage,
-  faces: readonly { readonly placement: Placement | undefined }[],
-  options: { readonly strength: number; readonly scale: number },
-  rgb?: FloatImage,
+  result: Pick<RestoreResult, 'faces' | 'scale' | 'background'>,
+  strength: number,
 ): PixelImage {
-  const cc = colorChannels(image);
-  const eight = isEightBit(image);
-  // Reuse the RGB working copy as the background when the image is RGB (saves a full-size buffer).
-  const base = cc === 3 && rgb ? rgb : toWorkingColor(image);
-  const background = scaleBackground(base, options.scale, eight);
-  const placements = faces.map((f) => f.placement).filter((p): p is Placement => p !== undefined);
-  compositeInPlace(background, placements, options.strength);
-  let alpha = extractAlpha(image);
-  if (alpha && options.scale !== 1) {
-    alpha = resize(alpha, background.width, background.height, { kernel: 'lanczos4' });
-  }
-  return fromWorking(background, alpha, image);
+  const background = result.background ? copyImage(result.background) : lanczosBackground(image, result.scale);
+  return compositeOntoPixels(background, placementsOf(result.faces), strength);
 }

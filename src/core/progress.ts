@@ -42,12 +42,20 @@ export class ProgressReporter {
 
   /** Reports `done` of `total` units of `stage`. Events that would not move the fraction forward still fire once per unit. */
   report(stage: ProgressStage, done: number, total: number): void {
+    this.reportIn(stage, stage, done, total, total > 0 ? done / total : 1);
+  }
+
+  /**
+   * Reports `done` of `total` units of `stage`, placed at `local` (0..1) inside the range planned for `range`.
+   * For stages that interleave: align, restore and paste run once per face, so they share the faces' range.
+   */
+  reportIn(range: ProgressStage, stage: ProgressStage, done: number, total: number, local: number): void {
     if (!this.callback || this.finished) return;
-    const start = this.starts.get(stage) ?? this.last;
-    const weight = this.weights.get(stage) ?? 0;
-    const local = total > 0 ? Math.min(1, Math.max(0, done / total)) : 1;
+    const start = this.starts.get(range) ?? this.last;
+    const weight = this.weights.get(range) ?? 0;
+    const at = Math.min(1, Math.max(0, local));
     // The final 1 is reserved for finish(): keep stage events just below it.
-    const fraction = Math.min(Math.max(this.last, start + weight * local), 1 - 1e-9);
+    const fraction = Math.min(Math.max(this.last, start + weight * at), 1 - 1e-9);
     this.last = fraction;
     this.callback({ stage, done, total, fraction });
   }

@@ -17,6 +17,7 @@ import { resize } from './resize';
 import { checkRestoreContract, restoreFace } from './restore';
 import type { LoadedModel, ModelRuntime, ModelSource } from './runtime';
 import type { DetectedFace } from './types';
+import type { Upsampler } from './upsampler';
 import { checkChoice, invalidOption, is } from './validate';
 
 export interface RestorerConfig {
@@ -33,6 +34,11 @@ export interface RestorerConfig {
    * inference (UXP, a web page without workers) can repaint and deliver a Cancel click. Default: no yield.
    */
   readonly yieldToHost?: () => Promise<void>;
+  /**
+   * Makes restore()'s background at the output scale (Real-ESRGAN). The host owns it: dispose() leaves it alone.
+   * Without one the background is a Lanczos-4 resize, as the reference does without CUDA.
+   */
+  readonly upsampler?: Upsampler;
 }
 
 export interface AlignedResult {
@@ -106,6 +112,8 @@ export function createRestorer(config: RestorerConfig): Restorer {
   const maxPixels = config.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxOutputPixels = config.maxOutputPixels ?? 4 * maxPixels;
   const yieldToHost = config.yieldToHost;
+  const upsampler = config.upsampler;
+  if (upsampler !== undefined && typeof upsampler?.upscale !== 'function') throw invalidOption('config.upsampler', 'an Upsampler from createUpsampler()', upsampler);
   if (yieldToHost !== undefined && typeof yieldToHost !== 'function') throw invalidOption('config.yieldToHost', 'a function returning a promise', yieldToHost);
   let disposed = false;
 
@@ -155,8 +163,10 @@ export function createRestorer(config: RestorerConfig): Restorer {
       validateImage(image, maxPixels);
       checkOutputSize(image, resolved.upscale, maxOutputPixels);
       const { signal } = options;
+      const isUpscaling = upsampler !== undefined && resolved.shouldComposite;
       const progress = new ProgressReporter(options.onProgress, [
-        ['load', 2], ['detect', 3], ['align', 1], ['restore', 90], ['paste', 4],
+        // align, restore and paste report inside the faces' range ('restore'), face by face.
+        ['load', 2], ['detect', 3], ['restore', isUpscaling ? 40 : 93], ['upscale', isUpscaling ? 53 : 0], ['paste', 2],
       ]);
       throwIfAborted(signal);
       const restorer = await restoreModel.get();
@@ -171,6 +181,7 @@ export function createRestorer(config: RestorerConfig): Restorer {
         progress,
         signal,
         yieldToHost,
+        ...(upsampler ? { upsampler } : {}),
       });
     },
 
@@ -201,7 +212,7 @@ export function createRestorer(config: RestorerConfig): Restorer {
       if (Math.trunc(image.width * result.scale) !== result.width || Math.trunc(image.height * result.scale) !== result.height) {
         throw new RestoreError('INVALID_IMAGE', `composite() needs the image restore() was given (${result.width / result.scale}×${result.height / result.scale}); received ${image.width}×${image.height}`);
       }
-      return compositeFaces(image, result.faces, { strength: options.strength, scale: result.scale });
+      return compositeFaces(image, result, options.strength);
     },
 
     async warmup(options = {}) {

@@ -118,6 +118,65 @@ export function alphaBounds(r: Raster): PsBounds {
   return b;
 }
 
+/** How `resampleRaster` samples: the fake's stand-ins for `constants.ResampleMethod`. */
+export type ResampleKernel = 'bilinear' | 'nearest';
+
+/**
+ * Scales a whole raster to `width`×`height`, returning a new raster of the same array type (depth) and channel count.
+ * Pixel centres sit at +0.5 and samples outside the source clamp to its edge. 'bilinear' blends the 2×2 source pixels
+ * around the centre; 'nearest' takes the one the centre falls in. With `alpha` (last channel is transparency) colours are
+ * weighted by alpha, so fully transparent pixels lend no colour to their neighbours; where the result is fully transparent
+ * the colour is 0. Integer depths round to nearest and clamp to 0..`max`; 32-bit keeps floats.
+ * This is NOT Photoshop's resampling (its bicubic/automatic/ML kernels are not reproduced); it is a real, deterministic
+ * resample that is exact on flat areas and blends across edges.
+ */
+export function resampleRaster(r: Raster, width: number, height: number, alpha: boolean, kernel: ResampleKernel, max: number): Raster {
+  const out = allocateLike(r.data, width * height * r.channels);
+  const integer = !(r.data instanceof Float32Array);
+  const colors = r.channels - (alpha ? 1 : 0);
+  const taps = (size: number, srcSize: number): { i0: Int32Array; i1: Int32Array; f: Float64Array } => {
+    const i0 = new Int32Array(size), i1 = new Int32Array(size), f = new Float64Array(size);
+    for (let o = 0; o < size; o++) {
+      const centre = ((o + 0.5) * srcSize) / size; // source coordinate of the output pixel centre
+      if (kernel === 'nearest') {
+        i0[o] = i1[o] = Math.min(srcSize - 1, Math.floor(centre));
+        continue;
+      }
+      const s = Math.min(srcSize - 1, Math.max(0, centre - 0.5));
+      i0[o] = Math.floor(s);
+      i1[o] = Math.min(srcSize - 1, i0[o] + 1);
+      f[o] = s - i0[o];
+    }
+    return { i0, i1, f };
+  };
+  const xs = taps(width, r.width), ys = taps(height, r.height);
+  const put = (i: number, v: number): void => {
+    out[i] = integer ? (v <= 0 ? 0 : v >= max ? max : Math.round(v)) : v;
+  };
+  const src = r.data, ch = r.channels;
+  for (let y = 0; y < height; y++) {
+    const row0 = ys.i0[y] * r.width, row1 = ys.i1[y] * r.width, fy = ys.f[y];
+    for (let x = 0; x < width; x++) {
+      const fx = xs.f[x];
+      const p = [(row0 + xs.i0[x]) * ch, (row0 + xs.i1[x]) * ch, (row1 + xs.i0[x]) * ch, (row1 + xs.i1[x]) * ch];
+      const w = [(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy];
+      const o = (y * width + x) * ch;
+      let a = 1;
+      if (alpha) {
+        a = 0;
+        for (let k = 0; k < 4; k++) a += w[k] * src[p[k] + colors];
+        put(o + colors, a);
+      }
+      for (let c = 0; c < colors; c++) {
+        let v = 0;
+        for (let k = 0; k < 4; k++) v += w[k] * src[p[k] + c] * (alpha ? src[p[k] + colors] : 1);
+        put(o + c, alpha ? (a > 0 ? v / a : 0) : v);
+      }
+    }
+  }
+  return { width, height, channels: r.channels, data: out };
+}
+
 export const isEmpty = (b: PsBounds): boolean => b.right <= b.left || b.bottom <= b.top;
 
 export function intersect(a: PsBounds, b: PsBounds): PsBounds {
@@ -357,7 +416,7 @@ export function createFakeImaging(host: FakeHost, registry: ImageDataRegistry, p
       // The fake insists on the document's colour space; imaging.md says Photoshop "will perform color conversions when needed".
       if (img.colorSpace !== space) throw new Error(`putPixels: imageData colorSpace ${img.colorSpace} does not match the ${space} document (fake strictness)`);
       const depth = host.depthOf(doc);
-      const base = opts.replace === false && node.pixels !== null ? copyRaster(node.pixels) : blankRaster(doc.width, doc.height, host.colorChannels(doc) + 1, depth, 0);
+      const base = opts.replace === false && node.pixels !== null ? copyRaster(node.pixels) : blankRaster(doc.state.width, doc.state.height, host.colorChannels(doc) + 1, depth, 0);
       blit(base, true, toDocDepth(img, depth), img.hasAlpha, origin.left, origin.top, maxValue(depth)); // data without alpha is opaque
       node.pixels = base;
       finishPut('putPixels', opts, target, 'Put Pixels');
@@ -378,7 +437,7 @@ export function createFakeImaging(host: FakeHost, registry: ImageDataRegistry, p
       const depth = host.depthOf(doc);
       // §1.5: evidence that putLayerMask creates the mask when absent. Outside the placed region a new (or replaced) mask
       // reveals (255): UNVERIFIED.
-      const base = opts.replace === false && node.mask !== null ? copyRaster(node.mask) : blankRaster(doc.width, doc.height, 1, depth, maxValue(depth));
+      const base = opts.replace === false && node.mask !== null ? copyRaster(node.mask) : blankRaster(doc.state.width, doc.state.height, 1, depth, maxValue(depth));
       blit(base, false, toDocDepth(img, depth), false, origin.left, origin.top, 0);
       node.mask = base;
       finishPut('putLayerMask', opts, target, 'Put Layer Mask');

@@ -654,3 +654,156 @@ describe('uxp and fs', () => {
     expect(() => fake.modules.uxp.entrypoints.setup({ panels: {} })).toThrow(/already/);
   });
 });
+
+describe('resizeImage', () => {
+  /** One row of a 4-wide image, repeated `h` times; `channels` values per pixel from `px(x)`. */
+  const rows = (w: number, h: number, px: (x: number) => number[]): number[] => Array.from({ length: h }, () => Array.from({ length: w }, (_, x) => px(x)).flat()).flat();
+  const HALF = [255, 255, 255, 191, 64, 0, 0, 0]; // 4 px white|black → 8 px, bilinear with centres at +0.5, edge clamp
+
+  /**
+   * 4×4: Background left half white / right half black; "Half" = left half opaque white, right half transparent red
+   * (a straight, non-alpha-weighted blend would bleed the red in); its user mask reveals the left half only.
+   */
+  function halfSpec(): DocumentSpec {
+    return {
+      width: 4, height: 4, resolution: 300,
+      layers: [
+        {
+          name: 'Half', pixels: { left: 0, top: 0, width: 4, height: 4, channels: 4, data: new Uint8Array(rows(4, 4, (x) => (x < 2 ? [255, 255, 255, 255] : [255, 0, 0, 0]))) },
+          mask: { fill: 0, pixels: { left: 0, top: 0, width: 2, height: 4, data: new Uint8Array(8).fill(255) } },
+        },
+        { name: 'Background', isBackground: true, pixels: { left: 0, top: 0, width: 4, height: 4, channels: 3, data: new Uint8Array(rows(4, 4, (x) => (x < 2 ? [255, 255, 255] : [0, 0, 0]))) } },
+      ],
+    };
+  }
+
+  it('outside executeAsModal rejects with Photoshop\'s modal-scope error and changes nothing', async () => {
+    const { fake, doc } = setup();
+    const before = fake.snapshot();
+    const error = await doc.resizeImage(40, 32).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(MODAL_TEXT);
+    expect((error as Error & { number?: number }).number).toBe(1000);
+    expect(fake.snapshot()).toEqual(before);
+    expect(fake.history()).toEqual(['Open']);
+  });
+
+  it('resamples every layer and mask bilinearly (alpha-weighted colour) to the new canvas; one "Image Size" state', async () => {
+    const { fake, doc, byName } = setup({}, halfSpec());
+    expect([doc.width, doc.height, doc.resolution]).toEqual([4, 4, 300]);
+    await modal(fake, () => doc.resizeImage(8, 8));
+    expect([doc.width, doc.height, doc.resolution]).toEqual([8, 8, 300]);
+    const snap = fake.snapshot();
+    expect([snap.width, snap.height, snap.resolution]).toEqual([8, 8, 300]);
+    const [half, background] = snap.layers;
+    expect(background.pixels).toEqual({ channels: 3, data: new Uint8Array(rows(8, 8, (x) => [HALF[x], HALF[x], HALF[x]])) });
+    expect(half.pixels).toEqual({ channels: 4, data: new Uint8Array(rows(8, 8, (x) => (HALF[x] > 0 ? [255, 255, 255, HALF[x]] : [0, 0, 0, 0]))) });
+    expect(half.mask).toEqual({ channels: 1, data: new Uint8Array(rows(8, 8, (x) => [HALF[x]])) });
+    expect(byName('Half').bounds).toEqual({ left: 0, top: 0, right: 5, bottom: 8 });
+    expect(byName('Background').bounds).toEqual({ left: 0, top: 0, right: 8, bottom: 8 });
+    expect(fake.layerMask(byName('Half').id)!.bounds).toEqual({ left: 0, top: 0, right: 8, bottom: 8 });
+    expect(fake.history()).toEqual(['Open', 'Image Size']);
+  });
+
+  it('gives blocky results only for nearestNeighbor, and averages when shrinking', async () => {
+    const near = setup({}, halfSpec());
+    await modal(near.fake, () => near.doc.resizeImage(8, 8, undefined, 'nearestNeighbor'));
+    expect(near.fake.snapshot().layers[1].pixels!.data).toEqual(new Uint8Array(rows(8, 8, (x) => (x < 4 ? [255, 255, 255] : [0, 0, 0]))));
+    const small = setup({}, halfSpec());
+    await modal(small.fake, () => small.doc.resizeImage(1, 2, undefined, 'bicubic')); // every method but nearest: bilinear
+    expect(small.fake.snapshot().layers[1].pixels!.data).toEqual(new Uint8Array([128, 128, 128, 128, 128, 128]));
+  });
+
+  it('uses the new canvas size in getPixels, putPixels, putLayerMask, createPixelLayer and layerPixels', async () => {
+    const { fake, doc, byName } = setup({}, halfSpec());
+    await modal(fake, () => doc.resizeImage(8, 8));
+    const right = await fake.modules.imaging.getPixels({ layerID: byName('Background').id, sourceBounds: { left: 4, top: 6, right: 8, bottom: 8 } });
+    expect(right.sourceBounds).toEqual({ left: 4, top: 6, right: 8, bottom: 8 });
+    expect(Array.from(await right.imageData.getData())).toEqual(rows(4, 2, (x) => [HALF[x + 4], HALF[x + 4], HALF[x + 4]]));
+    right.imageData.dispose();
+    const layer = (await modal(fake, () => doc.createPixelLayer({ name: 'Corner' })))!;
+    await modal(fake, async () => {
+      await fake.modules.imaging.putPixels({ layerID: layer.id, imageData: await imageData(fake, pixels(2, 2, 4), 2, 2, 4), targetBounds: { left: 6, top: 6 } });
+      await fake.modules.imaging.putLayerMask({ layerID: layer.id, imageData: await imageData(fake, new Uint8Array([9]), 1, 1, 1, 'Grayscale'), targetBounds: { left: 7, top: 7 } });
+    });
+    expect(fake.layerPixels(layer.id)).toEqual({ bounds: { left: 6, top: 6, right: 8, bottom: 8 }, channels: 4, data: pixels(2, 2, 4) });
+    const mask = fake.layerMask(layer.id)!;
+    expect(mask.data).toHaveLength(64);
+    expect([mask.data[63], mask.data[0]]).toEqual([9, 255]);
+  });
+
+  it('keeps the aspect ratio when only width or height is given; a resolution alone resamples at the same print size', async () => {
+    const { fake, doc } = setup(); // 20×16 at 72 ppi
+    await modal(fake, () => doc.resizeImage(10));
+    expect([doc.width, doc.height]).toEqual([10, 8]);
+    await modal(fake, () => doc.resizeImage(undefined, 4));
+    expect([doc.width, doc.height]).toEqual([5, 4]);
+    await modal(fake, () => doc.resizeImage(undefined, undefined, 144));
+    expect([doc.width, doc.height, doc.resolution]).toEqual([10, 8, 144]);
+    await modal(fake, () => doc.resizeImage(7, 3, 300)); // both sizes: no aspect ratio kept; the resolution only relabels
+    expect([doc.width, doc.height, doc.resolution]).toEqual([7, 3, 300]);
+    expect(fake.history()).toEqual(['Open', 'Image Size', 'Image Size', 'Image Size', 'Image Size']);
+  });
+
+  it.each<[string, (d: PsDocument) => Promise<void>]>([
+    ['NaN', (d) => d.resizeImage(NaN, 8)],
+    ['0', (d) => d.resizeImage(0, 8)],
+    ['negative', (d) => d.resizeImage(8, -8)],
+    ['fractional', (d) => d.resizeImage(8.5, 8)],
+    ['over 300000 px', (d) => d.resizeImage(300001, 8)],
+    ['aspect result over 300000 px', (d) => d.resizeImage(undefined, 300000)],
+    ['nothing to do', (d) => d.resizeImage()],
+    ['bad resolution', (d) => d.resizeImage(undefined, undefined, 0)],
+    ['ResampleMethod.NONE', (d) => d.resizeImage(8, 8, undefined, 'none')],
+    ['unknown method', (d) => d.resizeImage(8, 8, undefined, 'lanczos' as never)],
+    ['amount over 100', (d) => d.resizeImage(8, 8, undefined, 'preserveDetailsUpscale', 101)],
+  ])('rejects %s and changes nothing', async (_name, call) => {
+    const { fake, doc } = setup();
+    const before = fake.snapshot();
+    await expect(modal(fake, () => call(doc))).rejects.toThrow(/^resizeImage: /);
+    expect(fake.snapshot()).toEqual(before);
+    expect(fake.history()).toEqual(['Open']);
+  });
+
+  it('rolls back size, resolution, pixels and masks exactly on resumeHistory(s, false), and when the target throws', async () => {
+    const { fake, doc, byName } = setup({}, halfSpec());
+    const before = fake.snapshot();
+    await modal(fake, async (ctx) => {
+      const s = await ctx.hostControl.suspendHistory({ documentID: doc.id, name: 'Upscale' });
+      await doc.resizeImage(8, 6, 600);
+      const layer = (await doc.createPixelLayer({ name: 'After' }))!;
+      await fake.modules.imaging.putPixels({ layerID: layer.id, imageData: await imageData(fake, pixels(8, 6, 4), 8, 6, 4) });
+      await fake.modules.imaging.putLayerMask({ layerID: byName('Half').id, imageData: await imageData(fake, new Uint8Array(48), 8, 6, 1, 'Grayscale') });
+      expect([doc.width, doc.height, doc.resolution]).toEqual([8, 6, 600]);
+      await ctx.hostControl.resumeHistory(s, false);
+    });
+    expect([doc.width, doc.height, doc.resolution]).toEqual([4, 4, 300]);
+    expect(fake.snapshot()).toEqual(before);
+    expect(fake.history()).toEqual(['Open']);
+    await expect(modal(fake, async (ctx) => {
+      await ctx.hostControl.suspendHistory({ documentID: doc.id, name: 'Upscale' });
+      await doc.resizeImage(16);
+      throw new Error('model failed');
+    })).rejects.toThrow('model failed');
+    expect(fake.snapshot()).toEqual(before);
+    await modal(fake, async (ctx) => {
+      await ctx.hostControl.suspendHistory({ documentID: doc.id, name: 'Upscale' });
+      await doc.resizeImage(16);
+    });
+    expect([doc.width, doc.height]).toEqual([16, 16]);
+    expect(fake.history()).toEqual(['Open', 'Upscale']);
+  });
+
+  it('keeps 16-bit and 32-bit documents in their array types and ranges', async () => {
+    const layer = (data: Uint16Array | Float32Array) => [{ name: 'L', pixels: { left: 0, top: 0, width: 2, height: 1, channels: 4, data } }];
+    const d16 = setup({}, { width: 2, height: 1, bitsPerChannel: 'bitDepth16', layers: layer(new Uint16Array([32768, 16384, 0, 32768, 0, 0, 0, 32768])) });
+    await modal(d16.fake, () => d16.doc.resizeImage(4, 2));
+    const p16 = d16.fake.snapshot().layers[0].pixels!.data;
+    expect(p16).toBeInstanceOf(Uint16Array);
+    expect(Array.from(p16)).toEqual(rows(4, 2, (x) => [[32768, 16384, 0], [24576, 12288, 0], [8192, 4096, 0], [0, 0, 0]][x].concat(32768)));
+    const d32 = setup({}, { width: 2, height: 1, bitsPerChannel: 'bitDepth32', layers: layer(new Float32Array([1, 0.5, 0, 1, 0, 0, 0, 1])) });
+    await modal(d32.fake, () => d32.doc.resizeImage(4, 2));
+    const p32 = d32.fake.snapshot().layers[0].pixels!.data;
+    expect(p32).toBeInstanceOf(Float32Array);
+    expect(Array.from(p32)).toEqual(rows(4, 2, (x) => [[1, 0.5, 0], [0.75, 0.375, 0], [0.25, 0.125, 0], [0, 0, 0]][x].concat(1)));
+  });
+});

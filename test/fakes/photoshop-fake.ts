@@ -279,7 +279,7 @@ function createAction(host: FakeHost, modal: ModalController): PsAction {
     if (!loc) return failure('The object “current layer” is not currently available.', -25922);
     if (loc.node.isBackground || loc.node.mask !== null || loc.node.allLocked) return failure('The command “Make” is not currently available.', -25920);
     const depth = host.depthOf(doc);
-    loc.node.mask = blankRaster(doc.width, doc.height, 1, depth, maxValue(depth)); // revealAll
+    loc.node.mask = blankRaster(doc.state.width, doc.state.height, 1, depth, maxValue(depth)); // revealAll
     host.commitEdit(doc, 'Add Layer Mask');
     return { _obj: 'make' };
   }

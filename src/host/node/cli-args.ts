@@ -6,7 +6,8 @@ import { parseArgs } from 'util';
 import { DETECTOR_KINDS, type DetectorKind } from '../../core/detect/types';
 import { DEFAULT_MAX_PIXELS } from '../../core/image';
 import { MAX_UPSCALE } from '../../core/options';
-import { GFPGAN_VERSIONS, type GfpganVersion } from './model-files';
+import { UPSCALE_DEFAULTS } from '../../core/upsampler';
+import { GFPGAN_VERSIONS, UPSAMPLER_NAMES, type GfpganVersion } from './model-files';
 
 export const OUTPUT_EXTS = ['auto', 'jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff'] as const;
 export type OutputExt = (typeof OUTPUT_EXTS)[number];
@@ -17,8 +18,10 @@ export interface CliOptions {
   readonly version: GfpganVersion;
   readonly model?: string;
   readonly upscale: number;
-  readonly bgUpsampler: 'none' | 'realesrgan';
+  /** undefined = none; else a known name (UPSAMPLER_NAMES) or a model file. */
+  readonly bgUpsampler?: string;
   readonly bgTile: number;
+  readonly bgTilePad: number;
   readonly suffix?: string;
   readonly onlyCenterFace: boolean;
   readonly onlyLargest: boolean;
@@ -68,8 +71,11 @@ Models
 
 Restoration
   -s, --upscale <int>        final scale of the whole image, 1..${MAX_UPSCALE} (default: 2)
-      --bg-upsampler <name>  none, or realesrgan (not available yet: falls back to Lanczos resize, as GFPGAN on CPU)
-      --bg-tile <px>         Real-ESRGAN tile size, 0 = whole image (default: 400; accepted for compatibility)
+      --bg-upsampler <name>  background upsampler: none (Lanczos-4 resize, default), realesr-general-x4v3,
+                             realesr-animevideov3-x4, realesrgan-x2plus, realesrgan (the first of those found),
+                             or an ONNX super-resolution model file; its scale is read from the model
+      --bg-tile <px>         upsampler tile size in input pixels, 0 = whole image in one run (default: ${UPSCALE_DEFAULTS.tile})
+      --bg-tile-pad <px>     context pixels around each tile, so tiles join without seams (default: ${UPSCALE_DEFAULTS.tilePad})
       --strength <0..1>      blend of restored faces over the original, 1 = full restore (default: 1)
   -w, --weight <0..1>        fidelity weight for models with a "weight" input (CodeFormer); GFPGAN ignores it (default: 0.5)
 
@@ -88,12 +94,12 @@ Limits
 Exit status: 0 when every file was restored, 1 when any file failed or had no face, 2 for bad flags.`;
 
 const ALIASES: Readonly<Record<string, string>> = {
-  bg_upsampler: 'bg-upsampler', bg_tile: 'bg-tile', only_center_face: 'only-center-face', only_largest: 'only-largest',
+  bg_upsampler: 'bg-upsampler', bg_tile: 'bg-tile', bg_tile_pad: 'bg-tile-pad', only_center_face: 'only-center-face', only_largest: 'only-largest',
   detector_model: 'detector-model', models_dir: 'models-dir', max_faces: 'max-faces', det_score: 'det-score',
   det_size: 'det-size', max_pixels: 'max-pixels',
 };
 
-const STRING_FLAGS = ['input', 'output', 'version', 'model', 'upscale', 'bg-upsampler', 'bg-tile', 'suffix', 'ext', 'weight',
+const STRING_FLAGS = ['input', 'output', 'version', 'model', 'upscale', 'bg-upsampler', 'bg-tile', 'bg-tile-pad', 'suffix', 'ext', 'weight',
   'strength', 'detector', 'detector-model', 'det-score', 'det-size', 'max-faces', 'models-dir', 'runtime', 'threads', 'max-pixels'];
 const BOOL_FLAGS = ['only-center-face', 'only-largest', 'aligned', 'json', 'help'];
 const SHORT: Readonly<Record<string, string>> = { input: 'i', output: 'o', version: 'v', upscale: 's', weight: 'w', help: 'h' };
@@ -131,8 +137,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   }
   const str = (k: string): string | undefined => values[k] as string | undefined;
   const bgUpsampler = str('bg-upsampler') ?? 'none';
-  if (bgUpsampler !== 'none' && bgUpsampler !== 'realesrgan') {
-    throw new UsageError(`--bg-upsampler must be none or realesrgan for now (Real-ESRGAN models are not supported yet); received "${bgUpsampler}"`);
+  const isKnown = bgUpsampler === 'none' || (UPSAMPLER_NAMES as readonly string[]).includes(bgUpsampler);
+  if (!isKnown && !/\.onnx$/i.test(bgUpsampler)) {
+    throw new UsageError(`--bg-upsampler must be none, ${UPSAMPLER_NAMES.join(', ')} or a .onnx model file; received "${bgUpsampler}"`);
   }
   const suffix = str('suffix');
   if (suffix !== undefined && /[/\\]/.test(suffix)) throw new UsageError(`--suffix must not contain path separators; received "${suffix}"`);
@@ -142,8 +149,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     version: choiceFlag('version', str('version'), '1.4', GFPGAN_VERSIONS),
     model: str('model'),
     upscale: numberFlag('upscale', str('upscale'), 2, 1, MAX_UPSCALE, true),
-    bgUpsampler,
-    bgTile: numberFlag('bg-tile', str('bg-tile'), 400, 0, 1 << 16, true),
+    ...(bgUpsampler === 'none' ? {} : { bgUpsampler }),
+    bgTile: numberFlag('bg-tile', str('bg-tile'), UPSCALE_DEFAULTS.tile, 0, 1 << 16, true),
+    bgTilePad: numberFlag('bg-tile-pad', str('bg-tile-pad'), UPSCALE_DEFAULTS.tilePad, 0, 256, true),
     suffix,
     onlyCenterFace: values['only-center-face'] === true,
     onlyLargest: values['only-largest'] === true,

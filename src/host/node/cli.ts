@@ -9,6 +9,7 @@ import { describeError, isAbortError, RestoreError } from '../../core/errors';
 import type { ProgressEvent } from '../../core/progress';
 import { createRestorer, type Restorer } from '../../core/restorer';
 import type { ModelRuntime } from '../../core/runtime';
+import { createUpsampler, type Upsampler } from '../../core/upsampler';
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './cli-args';
 import { readImage } from './image-io';
 import { resolveModelFiles } from './model-files';
@@ -105,28 +106,42 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     io.stdout.write(`${HELP}\n`);
     return 0;
   }
-  if (options.bgUpsampler === 'realesrgan') {
-    say('facerestore: note: Real-ESRGAN background upsampling is not available yet; the background is resized with Lanczos-4 (as GFPGAN does without CUDA)');
-  }
   let files: string[];
   let restorer: Restorer;
+  let upsampler: Upsampler | undefined;
   try {
     files = listInputs(options.input);
     const models = resolveModelFiles(
-      { modelsDir: options.modelsDir, version: options.version, model: options.model, detector: options.detector, detectorModel: options.detectorModel },
+      {
+        modelsDir: options.modelsDir, version: options.version, model: options.model, detector: options.detector, detectorModel: options.detectorModel,
+        ...(options.bgUpsampler && !options.aligned ? { upsampler: options.bgUpsampler } : {}),
+      },
       !options.aligned,
       io.env,
     );
+    const runtime = await createRuntime(options);
+    if (models.upsampler) {
+      upsampler = createUpsampler({
+        runtime,
+        source: { label: path.basename(models.upsampler), location: models.upsampler },
+        maxPixels: options.maxPixels,
+        tile: options.bgTile,
+        tilePad: options.bgTilePad,
+      });
+    }
     restorer = createRestorer({
-      runtime: await createRuntime(options),
+      runtime,
       detector: { kind: options.detector, source: { label: path.basename(models.detector || 'none'), location: models.detector } },
       restorer: { source: { label: path.basename(models.restorer), location: models.restorer } },
       maxPixels: options.maxPixels,
+      ...(upsampler ? { upsampler } : {}),
     });
     // Load and check the models first: a bad model file is one line, not one failure per photo.
     await restorer.warmup({ shouldLoadDetector: !options.aligned });
+    await upsampler?.load();
   } catch (error) {
     say(`facerestore: ${describeError(error)}`);
+    await upsampler?.dispose();
     return 1;
   }
 
@@ -161,6 +176,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     process.removeListener('SIGINT', onSigint);
     bar.clear();
     await restorer.dispose();
+    await upsampler?.dispose();
   }
   const failed = reports.filter((r) => r.status !== 'restored').length;
   const faces = reports.reduce((n, r) => n + r.faces, 0);

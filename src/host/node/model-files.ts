@@ -71,8 +71,23 @@ function findIn(dir: string, from: string, candidates: readonly string[], what: 
   );
 }
 
+/** Names `--bg-upsampler` knows; `realesrgan` (GFPGAN's value) takes the first Real-ESRGAN model found. */
+export const UPSAMPLER_NAMES = ['realesrgan', 'realesr-general-x4v3', 'realesr-animevideov3-x4', 'realesrgan-x2plus', 'realesrgan-x4plus'] as const;
+
+const UPSAMPLER_HINT = 'convert https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-general-x4v3.pth to ONNX, '
+  + 'or pass any ONNX super-resolution model file ([1,3,H,W] RGB 0..1 → [1,3,sH,sW])';
+
+function upsamplerFiles(name: string): string[] {
+  const names = name === 'realesrgan'
+    ? ['realesrgan-x2plus', 'RealESRGAN_x2plus', 'realesr-general-x4v3', 'realesrgan-x4plus', 'RealESRGAN_x4plus']
+    : [name, ...(name === 'realesrgan-x2plus' ? ['RealESRGAN_x2plus'] : name === 'realesrgan-x4plus' ? ['RealESRGAN_x4plus'] : [])];
+  return names.flatMap((n) => [`upscale/${n}.onnx`, `${n}.onnx`]);
+}
+
 export interface ModelChoice {
   readonly modelsDir?: string;
+  /** A known upsampler name, a model file, or undefined for none. */
+  readonly upsampler?: string;
   readonly version: GfpganVersion;
   readonly model?: string;
   readonly detector: DetectorKind;
@@ -82,6 +97,8 @@ export interface ModelChoice {
 export interface ResolvedModels {
   readonly restorer: string;
   readonly detector: string;
+  /** The background upsampler's file, when one was asked for. */
+  readonly upsampler?: string;
 }
 
 /** Resolves both model files, or throws MODEL_NOT_FOUND with what was looked for and how to fix it. */
@@ -96,5 +113,11 @@ export function resolveModelFiles(choice: ModelChoice, needDetector: boolean, en
       ? requireFile(choice.detectorModel, 'The --detector-model')
       : findIn(dir, from, DETECTOR_FILES[choice.detector], `${choice.detector} face detector`, DETECTOR_HINT[choice.detector]);
   }
-  return { restorer, detector };
+  let upsampler: string | undefined;
+  if (choice.upsampler !== undefined) {
+    upsampler = (UPSAMPLER_NAMES as readonly string[]).includes(choice.upsampler)
+      ? findIn(dir, from, upsamplerFiles(choice.upsampler), `${choice.upsampler} background upsampler`, UPSAMPLER_HINT)
+      : requireFile(choice.upsampler, 'The --bg-upsampler');
+  }
+  return { restorer, detector, ...(upsampler ? { upsampler } : {}) };
 }

@@ -43,19 +43,35 @@ export interface PsLayerCreateOptions {
   opacity?: number;
 }
 
+/**
+ * `constants.ResampleMethod` values (DOCS ps-reference/modules/constants.md §ResampleMethod; @types/photoshop
+ * dom/Constants.d.ts). "none" is declared "Currently unsupported"; "preserveDetailsUpscale" takes `amount` (noise 0..100).
+ */
+export type PsResampleMethod =
+  | 'bicubicAutomatic' | 'bicubic' | 'bicubicSharper' | 'bicubicSmoother' | 'bilinear' | 'nearestNeighbor'
+  | 'preserveDetailsUpscale' | 'deepUpscale' | 'none';
+
 /** `Document` (DOM). `mode` is a `constants.DocumentMode` value, `bitsPerChannel` a `BitsPerChannelType` value. */
 export interface PsDocument {
   readonly id: number;
   readonly title: string;
   readonly mode: string;
   readonly bitsPerChannel: string;
+  /** Pixels (document.md: "Document's width in pixels"). */
   readonly width: number;
   readonly height: number;
+  /** Pixels per inch (document.md, 22.5). */
+  readonly resolution: number;
   /** Top of the stack first. */
   readonly layers: ArrayLike<PsLayer>;
   readonly activeLayers: ArrayLike<PsLayer>;
   createPixelLayer(options?: PsLayerCreateOptions): Promise<PsLayer | null>;
   createLayerGroup(options?: PsLayerCreateOptions): Promise<PsLayer | null>;
+  /**
+   * Image > Image Size (document.md resizeImage, 23.0; modal scope). `width`/`height` "in pixels", `resolution` in ppi,
+   * `amount` = noise 0..100 for PRESERVEDETAILS. What is kept when only some arguments are given is not documented.
+   */
+  resizeImage(width?: number, height?: number, resolution?: number, resampleMethod?: PsResampleMethod, amount?: number): Promise<void>;
 }
 
 export interface PsApp {
