@@ -1,8 +1,10 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
+import { choiceAt, hasChoice, renderDropdown } from './choice-dropdown';
 import { ControllerBinding } from './controller-binding';
 import { defineFrFaceList } from './fr-face-list';
 import { defineFrRunProgress } from './fr-run-progress';
-import type { PanelChoice, PanelController, PanelState } from './panel-controller';
+import { defineFrUpscale } from './fr-upscale';
+import type { PanelController, PanelState } from './panel-controller';
 import { readChecked, readNumericValue, readSelectedIndex } from './widget-events';
 
 export const FR_PANEL_TAG = 'fr-panel';
@@ -45,12 +47,16 @@ export class FrPanel extends LitElement {
         </div>
         <sp-checkbox class="fr-option fr-center-face" ?checked=${state.isOnlyCenterFace} ?disabled=${!isIdle}
           @change=${this.onCenterFaceChange}>Only the centre face</sp-checkbox>
+        <fr-upscale .upscales=${state.upscales} .upscaleId=${state.upscaleId} .upscalers=${state.upscalers}
+          .upscalerId=${state.upscalerId} .isDisabled=${!isIdle} .onUpscale=${this.onUpscale}
+          .onUpscaler=${this.onUpscaler}></fr-upscale>
         <div class="fr-buttons">
           <sp-button class="fr-find-faces" variant="secondary" ?disabled=${!canDetect}
             @click=${this.onFindFaces}>Find faces</sp-button>
           <sp-button class="fr-restore" variant="cta" ?disabled=${!canRestore}
             @click=${this.onRestore}>Restore</sp-button>
         </div>
+        ${this.renderConfirmation(state)}
         ${this.renderFaces(state, isIdle)}
         ${renderRunProgress(state, this.onCancel)}
         <div class="fr-section">
@@ -60,6 +66,19 @@ export class FrPanel extends LitElement {
           </sp-slider>
         </div>
         ${renderStatus(state)}
+      </div>`;
+  }
+
+  /** Phase 'confirming': the estimate, "Restore anyway" (goes ahead) and "Not now" (declines, via cancel). */
+  private renderConfirmation(state: PanelState): TemplateResult | typeof nothing {
+    if (state.phase !== 'confirming' || state.confirmation === undefined) return nothing;
+    return html`
+      <div class="fr-confirm">
+        <sp-body size="S" class="fr-confirm-text">${state.confirmation.text}</sp-body>
+        <div class="fr-buttons">
+          <sp-button class="fr-confirm-restore" variant="cta" @click=${this.onConfirmRestore}>Restore anyway</sp-button>
+          <sp-button class="fr-confirm-decline" variant="secondary" @click=${this.onDecline}>Not now</sp-button>
+        </div>
       </div>`;
   }
 
@@ -83,6 +102,14 @@ export class FrPanel extends LitElement {
     if (choice !== undefined) this.binding.controller?.setDetector(choice.id);
   };
 
+  private readonly onUpscale = (id: string): void => {
+    this.binding.controller?.setUpscale(id);
+  };
+
+  private readonly onUpscaler = (id: string): void => {
+    this.binding.controller?.setUpscaler(id);
+  };
+
   private readonly onCenterFaceChange = (evt: Event): void => {
     const isChecked = readChecked(evt);
     if (isChecked !== undefined) this.binding.controller?.setOnlyCenterFace(isChecked);
@@ -100,6 +127,16 @@ export class FrPanel extends LitElement {
     if (controller === undefined || !isIdleAndRunnable(controller.state)) return;
     if (!hasChoice(controller.state.models, controller.state.modelId)) return;
     void controller.restore();
+  };
+
+  private readonly onConfirmRestore = (): void => {
+    const controller = this.binding.controller;
+    if (controller?.state.phase === 'confirming') void controller.confirmRestore();
+  };
+
+  private readonly onDecline = (): void => {
+    const controller = this.binding.controller;
+    if (controller?.state.phase === 'confirming') controller.cancel();
   };
 
   private readonly onCancel = (): void => {
@@ -122,23 +159,6 @@ export class FrPanel extends LitElement {
   }
 }
 
-function renderDropdown(
-  className: string,
-  choices: readonly PanelChoice[],
-  selectedId: string | undefined,
-  placeholder: string,
-  isBusy: boolean,
-  onChange: (evt: Event) => void,
-): TemplateResult {
-  return html`
-    <sp-dropdown class="fr-dropdown ${className}" placeholder=${placeholder}
-      ?disabled=${isBusy || choices.length === 0} @change=${onChange}>
-      <sp-menu slot="options">
-        ${choices.map((choice) => html`<sp-menu-item ?selected=${choice.id === selectedId}>${choice.label}</sp-menu-item>`)}
-      </sp-menu>
-    </sp-dropdown>`;
-}
-
 function renderRunProgress(state: PanelState, onCancel: () => void): TemplateResult | typeof nothing {
   const isCancelling = state.phase === 'cancelling';
   if (state.progress === undefined && !isCancelling) return nothing;
@@ -155,14 +175,6 @@ function isIdleAndRunnable(state: PanelState): boolean {
   return state.phase === 'idle' && state.canRun;
 }
 
-function hasChoice(choices: readonly PanelChoice[], id: string | undefined): boolean {
-  return id !== undefined && choices.some((choice) => choice.id === id);
-}
-
-function choiceAt(choices: readonly PanelChoice[] | undefined, index: number | undefined): PanelChoice | undefined {
-  return choices === undefined || index === undefined ? undefined : choices[index];
-}
-
 /** Strength 0..1 as the slider's whole 0..100. */
 function toPercent(strength: number): number {
   return Math.round(Math.min(1, Math.max(0, Number.isFinite(strength) ? strength : 0)) * 100);
@@ -172,6 +184,7 @@ function toPercent(strength: number): number {
 export function defineFrPanel(): void {
   defineFrFaceList();
   defineFrRunProgress();
+  defineFrUpscale();
   if (!customElements.get(FR_PANEL_TAG)) customElements.define(FR_PANEL_TAG, FrPanel);
 }
 

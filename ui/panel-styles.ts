@@ -5,7 +5,7 @@
  * (spacing uses margins). Every selector is prefixed `fr-` so the host page's own styles are left alone.
  */
 export const PANEL_CSS = `
-fr-panel { display: block; }
+fr-panel, fr-upscale { display: block; }
 .fr-panel { display: flex; flex-direction: column; padding: 8px 12px; }
 .fr-field { display: flex; flex-direction: column; margin-bottom: 8px; }
 .fr-field sp-label { margin-bottom: 2px; }
@@ -24,6 +24,8 @@ fr-panel { display: block; }
 .fr-strength { width: 100%; }
 .fr-run-progress { display: flex; flex-direction: column; margin: 8px 0; }
 .fr-progressbar { width: 100%; }
+.fr-confirm { display: flex; flex-direction: column; margin: 4px 0 8px 0; }
+.fr-confirm-text { display: block; width: 100%; margin-bottom: 4px; white-space: normal; overflow-wrap: break-word; word-wrap: break-word; }
 .fr-cancel { margin-top: 4px; align-self: flex-start; }
 /* Refusals are full sentences: the status line must wrap instead of overflowing the panel. */
 .fr-status { display: block; width: 100%; margin-top: 8px; white-space: normal; overflow-wrap: break-word; word-wrap: break-word; }

@@ -31,9 +31,12 @@ export class FakeController implements PanelController {
 
   async findFaces(): Promise<void> { this.calls.push(['findFaces']); }
   async restore(): Promise<void> { this.calls.push(['restore']); }
+  async confirmRestore(): Promise<void> { this.calls.push(['confirmRestore']); }
   cancel(): void { this.calls.push(['cancel']); }
   setStrength(strength: number, isFinal: boolean): void { this.calls.push(['setStrength', strength, isFinal]); }
   setModel(id: string): void { this.calls.push(['setModel', id]); }
+  setUpscale(id: string): void { this.calls.push(['setUpscale', id]); }
+  setUpscaler(id: string): void { this.calls.push(['setUpscaler', id]); }
   setDetector(id: string): void { this.calls.push(['setDetector', id]); }
   setOnlyCenterFace(isOnlyCenterFace: boolean): void { this.calls.push(['setOnlyCenterFace', isOnlyCenterFace]); }
   setFaceSelected(faceNumber: number, isSelected: boolean): void { this.calls.push(['setFaceSelected', faceNumber, isSelected]); }
@@ -49,10 +52,20 @@ export const BASE_STATE: PanelState = {
   detectorId: 'yunet',
   isOnlyCenterFace: false,
   faces: [],
+  upscales: [{ id: '1', label: '×1 · faces only' }, { id: '2', label: '×2' }, { id: '4', label: '×4' }],
+  upscaleId: '1',
+  upscalers: [],
+  upscalerId: undefined,
+  confirmation: undefined,
   strength: 1,
   canSetStrength: false,
   canRun: true,
 };
+
+export const UPSCALERS: PanelState['upscalers'] = [
+  { id: 'realesrgan-x4plus', label: 'Real-ESRGAN x4plus' },
+  { id: 'realesr-general-x4v3', label: 'Real-ESRGAN general x4v3' },
+];
 
 export const FACES: PanelState['faces'] = [
   { number: 1, score: 0.971, thumbnail: 'data:image/jpeg;base64,AAAA', isSelected: true },
@@ -91,7 +104,7 @@ export function unmountAll(): void {
 /** Waits until the panel and every fr-* element it rendered have finished updating. */
 export async function settle(panel: FrPanel): Promise<void> {
   await panel.updateComplete;
-  for (const child of panel.querySelectorAll('fr-face-list, fr-run-progress')) {
+  for (const child of panel.querySelectorAll('fr-face-list, fr-run-progress, fr-upscale')) {
     await (child as LitElement).updateComplete;
   }
 }

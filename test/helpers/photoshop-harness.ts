@@ -34,7 +34,7 @@ export interface Harness {
   readonly dataDir: string;
 }
 
-export async function makeHarness(options: { fake?: FakePhotoshopOptions; modelFiles?: readonly string[]; canRun?: boolean } = {}): Promise<Harness> {
+export async function makeHarness(options: { fake?: FakePhotoshopOptions; modelFiles?: readonly string[]; canRun?: boolean; longRunSeconds?: number } = {}): Promise<Harness> {
   const dataDir = makeDataDir(options.modelFiles);
   const fake = createFakePhotoshop({ dataDir, ...options.fake });
   const canRun = options.canRun ?? true;
@@ -42,6 +42,7 @@ export async function makeHarness(options: { fake?: FakePhotoshopOptions; modelF
     ps: fake.modules,
     createRuntime: async () => createNodeRuntime(),
     runtimeCheck: canRun ? { canRun, text: 'test runtime' } : { canRun, text: 'This Photoshop has no WebAssembly, so models cannot run inside the panel.' },
+    ...(options.longRunSeconds === undefined ? {} : { longRunSeconds: options.longRunSeconds }),
   });
   await controller.ready;
   return { fake, controller, dataDir };

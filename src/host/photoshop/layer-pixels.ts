@@ -97,3 +97,17 @@ export function colourImageData(
 export function maskImageData(imaging: PsImaging, data: Uint8Array | Uint16Array | Float32Array, width: number, height: number): Promise<PsImageData> {
   return imaging.createImageDataFromBuffer(data, { width, height, components: 1, colorSpace: 'Grayscale', colorProfile: 'Gray Gamma 2.2', chunky: true });
 }
+
+/**
+ * An engine image that is already in document units (read by readLayerPixels, or made from such an image by the
+ * engine, which keeps the format) → values to put back: 8/16-bit as they are, 32-bit decoded to linear light
+ * (colour channels only; alpha is coverage).
+ */
+export function encodePixels(image: PixelImage, depth: PsComponentSize): Uint8Array | Uint16Array | Float32Array {
+  const { data, channels } = image;
+  if (depth !== 32) return depth === 8 ? new Uint8Array(data.buffer, data.byteOffset, data.length) : (data as Uint16Array);
+  const colour = channels === 2 || channels === 4 ? channels - 1 : channels;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = i % channels < colour ? srgbToLinear(data[i]) : data[i];
+  return out;
+}

@@ -15,6 +15,8 @@ export const MODELS_URL = 'plugin-data:/models';
 export interface InstalledModels {
   /** Restore model file names in `restore/`, sorted. */
   readonly restore: readonly string[];
+  /** Background upsampler (Real-ESRGAN) file names in `upscale/`, sorted; optional. */
+  readonly upscale: readonly string[];
   /** Installed detectors and the file each one uses. */
   readonly detectors: ReadonlyArray<{ readonly kind: DetectorKind; readonly file: string }>;
   /** The data folder's path on disk, for messages. */
@@ -36,7 +38,10 @@ export async function findInstalledModels(fs: UxpFs, uxp: UxpModule): Promise<In
   const data = await uxp.storage.localFileSystem.getDataFolder();
   await fs.mkdir(`${MODELS_URL}/restore`, { recursive: true }).catch(() => undefined);
   await fs.mkdir(`${MODELS_URL}/detection`, { recursive: true }).catch(() => undefined);
-  const restore = (await list(fs, `${MODELS_URL}/restore`)).filter((n) => n.toLowerCase().endsWith('.onnx')).sort();
+  await fs.mkdir(`${MODELS_URL}/upscale`, { recursive: true }).catch(() => undefined);
+  const onnxIn = async (folder: string): Promise<string[]> => (await list(fs, `${MODELS_URL}/${folder}`)).filter((n) => n.toLowerCase().endsWith('.onnx')).sort();
+  const restore = await onnxIn('restore');
+  const upscale = await onnxIn('upscale');
   const present = new Set([
     ...(await list(fs, MODELS_URL)),
     ...(await list(fs, `${MODELS_URL}/detection`)).map((n) => `detection/${n}`),
@@ -45,7 +50,7 @@ export async function findInstalledModels(fs: UxpFs, uxp: UxpModule): Promise<In
     const file = DETECTOR_FILE_NAMES[kind].find((name) => present.has(name));
     return file ? [{ kind, file }] : [];
   });
-  return { restore, detectors, folder: data.nativePath.replace(/[\\/]+$/, '') };
+  return { restore, upscale, detectors, folder: data.nativePath.replace(/[\\/]+$/, '') };
 }
 
 /** The refusal when a model kind is missing, naming the exact folder and files. */
@@ -64,6 +69,15 @@ export function modelsMissing(models: InstalledModels): Refusal | undefined {
     );
   }
   return undefined;
+}
+
+/** The refusal for ×2/×4 without an upsampler installed. */
+export function upscalerMissing(models: InstalledModels): Refusal {
+  const where = `${models.folder}${models.folder.includes('\\') ? '\\' : '/'}models`;
+  return new Refusal(
+    'MODELS_MISSING',
+    `Upscaling needs a Real-ESRGAN model. Put realesr-general-x4v3.onnx (or another ONNX super-resolution model) into ${where}/upscale and reopen the panel, or choose ×1.`,
+  );
 }
 
 /** Reads one model file as bytes. */

@@ -5,11 +5,14 @@
  */
 import { DETECTOR_KINDS, type DetectorKind } from '../../core/detect/types';
 import { isAbortError, RestoreError } from '../../core/errors';
-import { createRestorer, type Restorer } from '../../core/restorer';
+import type { Restorer } from '../../core/restorer';
+import type { Upsampler } from '../../core/upsampler';
 import type { ModelRuntime } from '../../core/runtime';
 import type { PanelController, PanelFace, PanelState, StatusKind } from '../../../ui/panel-controller';
 import { createAbortSource, runModal, type AbortSource } from './modal';
-import { DETECTOR_LABELS, findInstalledModels, modelsMissing, readModel, type InstalledModels } from './model-store';
+import { createEngineCache } from './engine-cache';
+import { DETECTOR_LABELS, findInstalledModels, modelsMissing, upscalerMissing, type InstalledModels } from './model-store';
+import { estimateUpscale, LONG_RUN_SECONDS } from './upscale-plan';
 import type { PsLayer, PsModules } from './ps-api';
 import { findTarget } from './preflight';
 import { isRefusal } from './refusals';
@@ -23,6 +26,8 @@ export interface ControllerDeps {
   readonly runtimeCheck: { readonly canRun: boolean; readonly text: string };
   /** How to give the host a turn outside a modal scope. Default: a zero timeout. */
   readonly yieldToHost?: () => Promise<void>;
+  /** ×2/×4 runs estimated longer than this ask first. Default LONG_RUN_SECONDS. */
+  readonly longRunSeconds?: number;
 }
 
 export interface RestoreController extends PanelController {
@@ -32,6 +37,12 @@ export interface RestoreController extends PanelController {
 }
 
 const modelLabel = (file: string): string => file.replace(/\.onnx$/i, '');
+
+const UPSCALE_CHOICES: PanelState['upscales'] = [
+  { id: '1', label: '×1 · faces only' },
+  { id: '2', label: '×2' },
+  { id: '4', label: '×4' },
+];
 
 function describeFailure(error: unknown): { kind: StatusKind; text: string } {
   if (isRefusal(error)) return { kind: 'error', text: error.message };
@@ -54,6 +65,11 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
     detectors: DETECTOR_KINDS.map((kind) => ({ id: kind, label: DETECTOR_LABELS[kind] })),
     detectorId: 'yunet',
     isOnlyCenterFace: false,
+    upscales: UPSCALE_CHOICES,
+    upscaleId: '1',
+    upscalers: [],
+    upscalerId: undefined,
+    confirmation: undefined,
     faces: [],
     strength: 1,
     canSetStrength: false,
@@ -65,32 +81,23 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
   };
 
   let installed: InstalledModels | undefined;
-  let runtime: Promise<ModelRuntime> | undefined;
-  let restorer: { key: string; value: Restorer } | undefined;
+  /** A long ×2/×4 run waiting for the user's go-ahead, with its estimate. */
+  let pending: { seconds: number } | undefined;
   let modalYield: (() => Promise<void>) | undefined;
   let found: FoundFaces | undefined;
   let selected = new Set<number>();
   let run: AbortSource | undefined;
   let lastLayers: { documentID: number; layers: readonly PsLayer[] } | undefined;
 
-  const getRestorer = async (): Promise<Restorer> => {
-    const models = installed!;
-    const detector = models.detectors.find((d) => d.kind === state.detectorId) ?? models.detectors[0];
-    const key = `${state.modelId}|${detector.file}`;
-    if (restorer?.key === key) return restorer.value;
-    const previous = restorer?.value;
-    restorer = undefined;
-    await previous?.dispose();
-    runtime ??= deps.createRuntime();
-    runtime.catch(() => { runtime = undefined; });
-    const value = createRestorer({
-      runtime: await runtime,
-      detector: { kind: detector.kind, source: await readModel(ps.fs, detector.file) },
-      restorer: { source: await readModel(ps.fs, `restore/${state.modelId}`) },
-      yieldToHost: () => (modalYield ?? idleYield)(),
-    });
-    restorer = { key, value };
-    return value;
+  const engines = createEngineCache({ fs: ps.fs, createRuntime: deps.createRuntime, yieldToHost: () => (modalYield ?? idleYield)() });
+  const getRestorer = (): Promise<Restorer> => {
+    const detector = installed!.detectors.find((d) => d.kind === state.detectorId) ?? installed!.detectors[0];
+    return engines.restorer(state.modelId ?? '', detector);
+  };
+  const getUpsampler = (): Promise<Upsampler> => {
+    const file = state.upscalerId;
+    if (!file || !installed!.upscale.includes(file)) return Promise.reject(upscalerMissing(installed!));
+    return engines.upsampler(file);
   };
 
   const facesFrom = (f: FoundFaces): PanelFace[] =>
@@ -147,6 +154,61 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
     }
   };
 
+  const scaleOf = (): number => Number(state.upscaleId);
+
+  /** Restore, after asking first when a ×2/×4 run would take long (`isConfirmed` = the user already agreed). */
+  const startRestore = async (isConfirmed: boolean): Promise<void> => {
+    if (state.phase === 'confirming') {
+      if (!isConfirmed) return;
+      set({ phase: 'idle', confirmation: undefined });
+    } else if (isConfirmed) {
+      return;
+    }
+    let needsConfirmation: PanelState['confirmation'];
+    await operate('restoring', async (abort) => {
+      const target = findTarget(ps.app); // Refuse before loading any model.
+      const scale = scaleOf();
+      let upscale: { scale: number; upsampler: Upsampler; modelLabel: string; seconds: number } | undefined;
+      if (scale > 1) {
+        const up = await getUpsampler();
+        onProgress(0, 'Measuring this computer’s speed…');
+        const estimate = isConfirmed && pending ? { seconds: pending.seconds, text: '' } : await estimateUpscale(up, target, scale);
+        pending = undefined;
+        if (!isConfirmed && estimate.seconds > (deps.longRunSeconds ?? LONG_RUN_SECONDS)) {
+          pending = { seconds: estimate.seconds };
+          needsConfirmation = { text: estimate.text, seconds: estimate.seconds };
+          return;
+        }
+        upscale = { scale, upsampler: up, modelLabel: modelLabel(state.upscalerId ?? ''), seconds: estimate.seconds };
+      }
+      const outcome = await restoreFaces(ps, target, {
+        restorer: await getRestorer(),
+        modelLabel: modelLabel(state.modelId ?? ''),
+        isOnlyCenterFace: state.isOnlyCenterFace,
+        listed: found ? { found, selected } : undefined,
+        strength: state.strength,
+        signal: abort.signal,
+        onProgress,
+        useYield: (y) => { modalYield = y; },
+        ...(upscale ? { upscale } : {}),
+      });
+      lastLayers = { documentID: outcome.documentID, layers: outcome.faceLayers };
+      if (!outcome.usedListedFaces || upscale) {
+        // A fresh detection, or a resized layer: list what was restored, all ticked, so a re-run can leave some out.
+        found = upscale ? undefined : outcome.found;
+        selected = new Set(outcome.found.faces.map((f) => f.index + 1));
+        set({ faces: found ? facesFrom(outcome.found) : [] });
+      }
+      const n = outcome.faceLayers.length;
+      const enlarged = upscale ? ` The document is now ×${upscale.scale}, with “${outcome.upscaledLayer?.name ?? ''}” above the source.` : '';
+      set({
+        canSetStrength: true,
+        status: { kind: 'success', text: `Restored ${n} face${n === 1 ? '' : 's'} into the group “${outcome.groupName}” above “${outcome.layerName}”, which is unchanged.${enlarged} Use Face strength to blend.` },
+      });
+    });
+    if (needsConfirmation) set({ phase: 'confirming', confirmation: needsConfirmation });
+  };
+
   const ready = (async () => {
     try {
       installed = await findInstalledModels(ps.fs, ps.uxp);
@@ -157,6 +219,8 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
         modelId: installed.restore.find((f) => /v1\.4/i.test(f)) ?? installed.restore[0],
         detectors: detectors.length > 0 ? detectors : state.detectors,
         detectorId: detectors[0]?.id ?? state.detectorId,
+        upscalers: installed.upscale.map((file) => ({ id: file, label: modelLabel(file) })),
+        upscalerId: installed.upscale.find((f) => /general-x4v3/i.test(f)) ?? installed.upscale[0],
         status: missing
           ? { kind: 'error', text: missing.message }
           : !deps.runtimeCheck.canRun
@@ -190,34 +254,15 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
         set({ faces: facesFrom(result), status: { kind: 'success', text: `Found ${n} face${n === 1 ? '' : 's'} in “${result.layerName}”. Untick any you want to leave alone, then press Restore.` } });
       }),
 
-    restore: () =>
-      operate('restoring', async (abort) => {
-        const target = findTarget(ps.app); // Refuse before loading any model.
-        const outcome = await restoreFaces(ps, target, {
-          restorer: await getRestorer(),
-          modelLabel: modelLabel(state.modelId ?? ''),
-          isOnlyCenterFace: state.isOnlyCenterFace,
-          listed: found ? { found, selected } : undefined,
-          strength: state.strength,
-          signal: abort.signal,
-          onProgress,
-          useYield: (y) => { modalYield = y; },
-        });
-        lastLayers = { documentID: outcome.documentID, layers: outcome.faceLayers };
-        if (!outcome.usedListedFaces) {
-          // A fresh detection: list what was restored, all ticked, so a re-run can leave some out.
-          found = outcome.found;
-          selected = new Set(outcome.found.faces.map((f) => f.index + 1));
-          set({ faces: facesFrom(outcome.found) });
-        }
-        const n = outcome.faceLayers.length;
-        set({
-          canSetStrength: true,
-          status: { kind: 'success', text: `Restored ${n} face${n === 1 ? '' : 's'} into the group “${outcome.groupName}” above “${outcome.layerName}”, which is unchanged. Use Face strength to blend.` },
-        });
-      }),
+    restore: () => startRestore(false),
+    confirmRestore: () => startRestore(true),
 
     cancel() {
+      if (state.phase === 'confirming') {
+        pending = undefined;
+        set({ phase: 'idle', confirmation: undefined, status: { kind: 'info', text: 'Not run. The document is unchanged.' } });
+        return;
+      }
       if (!run || state.phase === 'cancelling') return;
       run.abort();
       set({ phase: 'cancelling', progress: state.progress && { ...state.progress, label: 'Cancelling…' } });
@@ -234,6 +279,14 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
     setModel(id) {
       if (state.phase !== 'idle' || !state.models.some((m) => m.id === id)) return;
       set({ modelId: id });
+    },
+    setUpscale(id) {
+      if (state.phase !== 'idle' || !state.upscales.some((u) => u.id === id)) return;
+      set({ upscaleId: id });
+    },
+    setUpscaler(id) {
+      if (state.phase !== 'idle' || !state.upscalers.some((u) => u.id === id)) return;
+      set({ upscalerId: id });
     },
     setDetector(id) {
       if (state.phase !== 'idle' || !state.detectors.some((d) => d.id === id)) return;
@@ -255,8 +308,7 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
     async dispose() {
       run?.abort();
       listeners.clear();
-      await restorer?.value.dispose();
-      restorer = undefined;
+      await engines.dispose();
     },
   };
 }

@@ -6,6 +6,7 @@
 import type { DetectedFace } from '../../core/types';
 import type { ProgressEvent } from '../../core/progress';
 import type { Restorer } from '../../core/restorer';
+import type { Upsampler } from '../../core/upsampler';
 import type { AbortSignalLike } from '../../core/errors';
 import { faceThumbnail } from '../../core/thumbnail';
 import type { PixelImage } from '../../core/image';
@@ -14,6 +15,8 @@ import { runModal } from './modal';
 import { checkVisiblePixels, type RestoreTarget } from './preflight';
 import type { PsImaging, PsLayer, PsModules } from './ps-api';
 import { Refusal } from './refusals';
+import { formatDuration } from './upscale-plan';
+import { enlargeDocument, writeUpscaledLayer } from './write-background';
 import { writeFaceLayers } from './write-faces';
 
 /** Progress of a whole panel operation, already mapped to [0, 1] with a label for people. */
@@ -39,6 +42,8 @@ export interface RestoreOutcome {
   readonly usedListedFaces: boolean;
   /** The faces restored, as a list the panel can show and a later restore can reuse. */
   readonly found: FoundFaces;
+  /** The upsampler's layer, when the run enlarged the document. */
+  readonly upscaledLayer?: PsLayer;
 }
 
 const THUMBNAIL_SIZE = 64;
@@ -58,6 +63,7 @@ function stageLabel(event: ProgressEvent): string {
     case 'align':
     case 'restore': return `Restoring face ${Math.min(event.done + 1, event.total)} of ${event.total}…`;
     case 'paste': return 'Blending faces…';
+    case 'upscale': return `Upscaling tile ${event.done} of ${event.total}…`;
     default: return 'Working…';
   }
 }
@@ -126,7 +132,11 @@ export interface RestoreRequest {
   readonly onProgress: RunProgress;
   /** Receives the modal scope's yield, which the restorer's yieldToHost should call while the run lasts. */
   readonly useYield: (yieldToHost: (() => Promise<void>) | undefined) => void;
+  /** ×2/×4: enlarge the document and add the upsampler's layer; `seconds` is the estimate shown until tiles are timed. */
+  readonly upscale?: { readonly scale: number; readonly upsampler: Upsampler; readonly modelLabel: string; readonly seconds: number };
 }
+
+
 
 /** Restores the target's faces into a new group of masked layers, as one "Restore Faces" history step. */
 export async function restoreFaces(ps: PsModules, target: RestoreTarget, request: RestoreRequest): Promise<RestoreOutcome> {
@@ -147,32 +157,55 @@ export async function restoreFaces(ps: PsModules, target: RestoreTarget, request
         scope.reportProgress(fraction, label);
         request.onProgress(fraction, label);
       };
+      const up = request.upscale;
+      const scale = up?.scale ?? 1;
+      // Shares of the bar: faces, then the upscaled layer (the long part), then writing the face layers.
+      const [facesEnd, upscaleEnd] = up ? [0.25, 0.95] : [0.85, 0.85];
       const result = await request.restorer.restore(image, {
         faces,
         onlyCenterFace: request.isOnlyCenterFace,
+        upscale: scale,
         shouldComposite: false,
         signal: scope.signal,
-        onProgress: (e) => report(e.fraction * 0.85, stageLabel(e)),
+        onProgress: (e) => report(e.fraction * facesEnd, stageLabel(e)),
       });
       const placed = result.faces.filter((f) => f.placement !== undefined);
       if (placed.length === 0) throw noFace(target.layer.name);
+      let above: PsLayer | undefined;
+      if (up) {
+        report(facesEnd, 'Enlarging the document…');
+        await enlargeDocument(target.doc, scale);
+        const started = Date.now();
+        above = await writeUpscaledLayer(ps.imaging, {
+          doc: target.doc, source: target.layer, image, origin: bounds, scale, upsampler: up.upsampler,
+          layerName: `Background (${up.modelLabel})`, depth: target.depth, colorSpace: target.colorSpace, signal: scope.signal,
+          onTile: (done, total) => {
+            const left = done > 0 ? ((Date.now() - started) / 1000 / done) * (total - done) : up.seconds;
+            report(facesEnd + (upscaleEnd - facesEnd) * (done / total), `Upscaling tile ${done} of ${total} · about ${formatDuration(left)} left`);
+          },
+        });
+      }
       const written = await writeFaceLayers(ps.imaging, ps.action, {
         doc: target.doc,
         source: target.layer,
+        ...(above ? { above } : {}),
         groupName,
         faces: placed.map((f) => ({ number: f.index + 1, placement: f.placement! })),
-        origin: { left: bounds.left, top: bounds.top },
+        origin: { left: bounds.left * scale, top: bounds.top * scale },
         depth: target.depth,
         colorSpace: target.colorSpace,
         opacity: Math.round(request.strength * 100),
         signal: scope.signal,
         yieldToHost: scope.yieldToHost,
-        onFaceWritten: (done, total) => report(0.85 + 0.15 * (done / total), `Writing layer ${done} of ${total}…`),
+        onFaceWritten: (done, total) => report(upscaleEnd + (1 - upscaleEnd) * (done / total), `Writing layer ${done} of ${total}…`),
       });
       const restored = placed.map(({ index, score, box, landmarks }) => ({ index, score, box, landmarks }));
       const thumbnails = isListedValid ? restored.map((f) => listed.found.thumbnails[listed.found.faces.findIndex((g) => g.index === f.index)] ?? '') : await makeThumbnails(ps.imaging, image, restored);
       const foundNow: FoundFaces = { documentID: target.doc.id, layerID: target.layer.id, layerName: target.layer.name, checksum: pixelChecksum(image), faces: restored, thumbnails };
-      return { documentID: target.doc.id, layerName: target.layer.name, groupName, faceLayers: written.faceLayers, usedListedFaces: isListedValid, found: foundNow };
+      return {
+        documentID: target.doc.id, layerName: target.layer.name, groupName, faceLayers: written.faceLayers, usedListedFaces: isListedValid, found: foundNow,
+        ...(above ? { upscaledLayer: above } : {}),
+      };
     } finally {
       request.useYield(undefined);
     }

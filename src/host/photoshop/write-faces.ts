@@ -18,6 +18,8 @@ export interface FaceToWrite {
 export interface WriteRequest {
   readonly doc: PsDocument;
   readonly source: PsLayer;
+  /** The layer the group goes directly above; default `source` (the upscaled layer when there is one). */
+  readonly above?: PsLayer;
   readonly groupName: string;
   readonly faces: readonly FaceToWrite[];
   /** Document position of the engine image's (0, 0): the source layer's pixel bounds. */
@@ -67,7 +69,7 @@ export async function writeFaceLayers(imaging: PsImaging, action: PsAction, requ
   const { doc, faces, signal } = request;
   const group = await doc.createLayerGroup({ name: request.groupName });
   if (!group) throw new Error('Photoshop did not create the layer group');
-  group.move(request.source, 'placeBefore');
+  group.move(request.above ?? request.source, 'placeBefore');
   const layers: PsLayer[] = [];
   let previous: PsLayer | undefined;
   for (const face of faces) {
