@@ -54,6 +54,7 @@ export async function inspectUpscaleModel(model: LoadedModel, label: string): Pr
   if (dims.length !== 4 || dims[1] !== 3 || !Number.isInteger(scale) || scale < 1 || dims[3] !== probe.width * scale) {
     fail(`for a ${probe.width}×${probe.height} input it returned ${formatShape(dims)}; expected [1,3,s·H,s·W] with an integer scale s`);
   }
+  if (scale === 1) fail(`it returns images at the size it is given (×1), so it does not upscale (is it a restore model?)`);
   return { inputName: input.name, outputName: output.name, scale, ...(fixedInput ? { fixedInput } : {}) };
 }
 

@@ -133,7 +133,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     const parsed = parseArgs({ args: [...normalised], options, strict: true, allowPositionals: false });
     values = parsed.values as Record<string, string | boolean | undefined>;
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help)`);
+    // Node's message can span lines ("… is ambiguous. … use '--bg-tile=-XYZ'"): keep all of it, on one line.
+    throw new UsageError(`${(error as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')} (see --help)`);
   }
   const str = (k: string): string | undefined => values[k] as string | undefined;
   const bgUpsampler = str('bg-upsampler') ?? 'none';

@@ -74,8 +74,18 @@ function findIn(dir: string, from: string, candidates: readonly string[], what: 
 /** Names `--bg-upsampler` knows; `realesrgan` (GFPGAN's value) takes the first Real-ESRGAN model found. */
 export const UPSAMPLER_NAMES = ['realesrgan', 'realesr-general-x4v3', 'realesr-animevideov3-x4', 'realesrgan-x2plus', 'realesrgan-x4plus'] as const;
 
-const UPSAMPLER_HINT = 'convert https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-general-x4v3.pth to ONNX, '
-  + 'or pass any ONNX super-resolution model file ([1,3,H,W] RGB 0..1 → [1,3,sH,sW])';
+const REAL_ESRGAN_PTH: Readonly<Record<string, string>> = {
+  'realesr-general-x4v3': 'https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-general-x4v3.pth',
+  'realesr-animevideov3-x4': 'https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-animevideov3.pth',
+  'realesrgan-x2plus': 'https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.1/RealESRGAN_x2plus.pth',
+  'realesrgan-x4plus': 'https://github.com/xinntao/Real-ESRGAN/releases/download/v0.1.0/RealESRGAN_x4plus.pth',
+};
+
+function upsamplerHint(name: string): string {
+  const pth = REAL_ESRGAN_PTH[name === 'realesrgan' ? 'realesr-general-x4v3' : name];
+  return `convert ${pth} to ONNX as upscale/${name === 'realesrgan' ? 'realesr-general-x4v3' : name}.onnx, `
+    + 'or pass any ONNX super-resolution model file ([1,3,H,W] RGB 0..1 → [1,3,sH,sW])';
+}
 
 function upsamplerFiles(name: string): string[] {
   const names = name === 'realesrgan'
@@ -116,7 +126,7 @@ export function resolveModelFiles(choice: ModelChoice, needDetector: boolean, en
   let upsampler: string | undefined;
   if (choice.upsampler !== undefined) {
     upsampler = (UPSAMPLER_NAMES as readonly string[]).includes(choice.upsampler)
-      ? findIn(dir, from, upsamplerFiles(choice.upsampler), `${choice.upsampler} background upsampler`, UPSAMPLER_HINT)
+      ? findIn(dir, from, upsamplerFiles(choice.upsampler), `${choice.upsampler} background upsampler`, upsamplerHint(choice.upsampler))
       : requireFile(choice.upsampler, 'The --bg-upsampler');
   }
   return { restorer, detector, ...(upsampler ? { upsampler } : {}) };
