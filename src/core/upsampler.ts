@@ -191,6 +191,7 @@ export function createUpsampler(config: UpsamplerConfig): Upsampler {
     async plan(width, height, options = {}) {
       checkInteger('width', width, 1, Number.MAX_SAFE_INTEGER);
       checkInteger('height', height, 1, Number.MAX_SAFE_INTEGER);
+      resolve(options, 1, defaults); // validate before loading anything
       const loaded = await get();
       const o = resolve(options, loaded.contract.scale, defaults);
       const tiles = tilesFor(width, height, loaded.contract, o);
