@@ -83,6 +83,20 @@ export function validateImage(image: PixelImage, maxPixels: number = DEFAULT_MAX
 }
 
 /**
+ * Refuses an output canvas (input × integer-or-not `scale`, truncated as the reference) above `limit` pixels.
+ * `option` names what the caller can lower ("upscale", "scale").
+ */
+export function checkOutputSize(image: { width: number; height: number }, scale: number, limit: number, option: string): void {
+  const w = Math.trunc(image.width * scale), h = Math.trunc(image.height * scale);
+  if (w * h > limit) {
+    throw new RestoreError(
+      'INVALID_IMAGE',
+      `The output would be ${w}×${h} = ${(w * h / 1e6).toFixed(1)} MP at ×${scale}, above the limit of ${(limit / 1e6).toFixed(1)} MP; use a smaller ${option}`,
+    );
+  }
+}
+
+/**
  * The RGB working copy of an image on the 0..255 scale (gray is replicated to three channels; alpha dropped).
  * Detection and alignment always see three channels, as the reference does after GRAY2BGR.
  */

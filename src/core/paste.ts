@@ -127,7 +127,7 @@ function trimToMask(p: Placement): Placement | undefined {
 }
 
 /** Groups placements whose rectangles overlap (transitively), keeping their order within each group. */
-function overlapGroups(placements: readonly Placement[]): Placement[][] {
+function overlapGroups(placements: readonly Placement[]): Array<{ rect: Rect; items: Placement[] }> {
   const groups: Array<{ rect: Rect; items: Placement[] }> = [];
   const touches = (a: Rect, b: Rect): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
   const union = (a: Rect, b: Rect): Rect => {
@@ -150,7 +150,8 @@ function overlapGroups(placements: readonly Placement[]): Placement[][] {
     groups.push(group);
   }
   // Compositing order must follow the placements' order within a group.
-  return groups.map((g) => g.items.sort((a, b) => placements.indexOf(a) - placements.indexOf(b)));
+  for (const g of groups) g.items.sort((a, b) => placements.indexOf(a) - placements.indexOf(b));
+  return groups;
 }
 
 /**
@@ -165,13 +166,9 @@ export function compositeOntoPixels(image: PixelImage, placements: readonly Plac
   for (const p of placements) {
     if (p.pixels.channels !== cn) throw new RangeError(`placement has ${p.pixels.channels} colour channels but the image has ${cn}`);
   }
-  for (const group of overlapGroups(placements)) {
-    const rect = group.map((p) => p.rect).reduce((a, b) => {
-      const x = min(a.x, b.x), y = min(a.y, b.y);
-      return { x, y, width: max(a.x + a.width, b.x + b.width) - x, height: max(a.y + a.height, b.y + b.height) - y };
-    });
+  for (const { rect, items } of overlapGroups(placements)) {
     const region = readRegion(image, rect, cn);
-    for (const p of group) blendInto(region, rect, p, strength);
+    for (const p of items) blendInto(region, rect, p, strength);
     writeRegion(image, rect, cn, region);
   }
   return image;

@@ -6,7 +6,7 @@
 import { createDetector, resolveDetectOptions } from './detect';
 import { DETECTOR_KINDS, type DetectOptions, type DetectorKind, type FaceDetector } from './detect/types';
 import { RestoreError, throwIfAborted } from './errors';
-import { DEFAULT_MAX_PIXELS, isEightBit, toWorkingRgb, validateImage, type FloatImage, type PixelImage } from './image';
+import { checkOutputSize, DEFAULT_MAX_PIXELS, isEightBit, toWorkingRgb, validateImage, type FloatImage, type PixelImage } from './image';
 import { GFPGAN, type RestoreModelDescriptor } from './models';
 import {
   pickDetectOptions, resolveAlignedOptions, resolveRestoreOptions, type AlignedRestoreOptions, type CallOptions, type RestoreOptions,
@@ -91,16 +91,6 @@ function lazy<T>(load: () => Promise<T>): { get: () => Promise<T>; peek: () => P
   };
 }
 
-function checkOutputSize(image: PixelImage, scale: number, limit: number): void {
-  const w = Math.trunc(image.width * scale), h = Math.trunc(image.height * scale);
-  if (w * h > limit) {
-    throw new RestoreError(
-      'INVALID_IMAGE',
-      `The output would be ${w}×${h} = ${(w * h / 1e6).toFixed(1)} MP at ×${scale}, above the limit of ${(limit / 1e6).toFixed(1)} MP; use a smaller upscale`,
-    );
-  }
-}
-
 export function createRestorer(config: RestorerConfig): Restorer {
   if (!is.plainObject(config)) throw invalidOption('config', 'a plain object', config);
   const runtime = config.runtime;
@@ -161,7 +151,7 @@ export function createRestorer(config: RestorerConfig): Restorer {
       const resolved = resolveRestoreOptions(options);
       const detectOptions = resolveDetectOptions(detectorKind, pickDetectOptions(options));
       validateImage(image, maxPixels);
-      checkOutputSize(image, resolved.upscale, maxOutputPixels);
+      checkOutputSize(image, resolved.upscale, maxOutputPixels, 'upscale');
       const { signal } = options;
       const isUpscaling = upsampler !== undefined && resolved.shouldComposite;
       const progress = new ProgressReporter(options.onProgress, [

@@ -4,7 +4,7 @@
  * cancellation between tiles, and estimates run time from the speed it has measured on this machine.
  */
 import { RestoreError, throwIfAborted } from './errors';
-import { allocateLike, DEFAULT_MAX_PIXELS, validateImage, type PixelImage } from './image';
+import { allocateLike, checkOutputSize, DEFAULT_MAX_PIXELS, validateImage, type PixelImage } from './image';
 import { MAX_UPSCALE, type CallOptions } from './options';
 import { ProgressReporter } from './progress';
 import type { LoadedModel, ModelRuntime, ModelSource } from './runtime';
@@ -163,7 +163,7 @@ export function createUpsampler(config: UpsamplerConfig): Upsampler {
     throwIfAborted(signal);
     const loaded = await get();
     const o = resolve(options, loaded.contract.scale, defaults);
-    checkOutput(image.width, image.height, o.scale, maxOutputPixels);
+    checkOutputSize(image, o.scale, maxOutputPixels, 'scale');
     progress.report('load', 1, 1);
     onStart(image.width * o.scale, image.height * o.scale);
     const tiles = tilesFor(image.width, image.height, loaded.contract, o);
@@ -231,11 +231,4 @@ export function createUpsampler(config: UpsamplerConfig): Upsampler {
       await loaded?.model.release();
     },
   };
-}
-
-function checkOutput(width: number, height: number, scale: number, limit: number): void {
-  const w = width * scale, h = height * scale;
-  if (w * h > limit) {
-    throw new RestoreError('INVALID_IMAGE', `The output would be ${w}×${h} = ${(w * h / 1e6).toFixed(1)} MP at ×${scale}, above the limit of ${(limit / 1e6).toFixed(1)} MP; use a smaller scale`);
-  }
 }
