@@ -81,8 +81,6 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
   };
 
   let installed: InstalledModels | undefined;
-  /** A long ×2/×4 run waiting for the user's go-ahead, with its estimate. */
-  let pending: { seconds: number } | undefined;
   let modalYield: (() => Promise<void>) | undefined;
   let found: FoundFaces | undefined;
   let selected = new Set<number>();
@@ -158,6 +156,8 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
 
   /** Restore, after asking first when a ×2/×4 run would take long (`isConfirmed` = the user already agreed). */
   const startRestore = async (isConfirmed: boolean): Promise<void> => {
+    // The estimate the user agreed to (shown in the confirmation), reused for the time left.
+    const agreed = isConfirmed ? state.confirmation : undefined;
     if (state.phase === 'confirming') {
       if (!isConfirmed) return;
       set({ phase: 'idle', confirmation: undefined });
@@ -172,10 +172,8 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
       if (scale > 1) {
         const up = await getUpsampler();
         onProgress(0, 'Measuring this computer’s speed…');
-        const estimate = isConfirmed && pending ? { seconds: pending.seconds, text: '' } : await estimateUpscale(up, target, scale);
-        pending = undefined;
+        const estimate = agreed ?? await estimateUpscale(up, target, scale);
         if (!isConfirmed && estimate.seconds > (deps.longRunSeconds ?? LONG_RUN_SECONDS)) {
-          pending = { seconds: estimate.seconds };
           needsConfirmation = { text: estimate.text, seconds: estimate.seconds };
           return;
         }
@@ -259,7 +257,6 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
 
     cancel() {
       if (state.phase === 'confirming') {
-        pending = undefined;
         set({ phase: 'idle', confirmation: undefined, status: { kind: 'info', text: 'Not run. The document is unchanged.' } });
         return;
       }
