@@ -14,7 +14,7 @@ import { createRestorer, type PixelImage } from '../src/core';
 import type { TensorInfo } from '../src/core/runtime';
 import type { DetectedFace } from '../src/core/types';
 import { createNodeRuntime } from '../src/host/node/ort';
-import { readOnnxSignature } from '../src/host/photoshop/onnx-signature';
+import { readOnnxSignature } from '../src/core/onnx-signature';
 import { createUxpRuntime } from '../src/host/photoshop/ort-runtime';
 import { describeWasmProbe, probeWasm } from '../src/host/photoshop/wasm-probe';
 import type { DetectReport, UxpRuntimeTestApi } from './fixtures/uxp-runtime-entry';

@@ -21,7 +21,21 @@ export type RestoreErrorCode =
   /** The operation was cancelled through its AbortSignal. */
   | 'ABORTED'
   /** A host service (file system, Photoshop) failed. */
-  | 'HOST_FAILURE';
+  | 'HOST_FAILURE'
+  /** The model catalog JSON breaks its schema. */
+  | 'INVALID_CATALOG'
+  /** A catalog model has no source the engine can download (e.g. PyTorch-only weights). */
+  | 'NO_DOWNLOAD'
+  /** A server answered a download with an HTTP error (404, 403, …). */
+  | 'DOWNLOAD_FAILED'
+  /** The network failed: no connection, DNS failure, reset or a stalled transfer, after every retry. */
+  | 'NETWORK_ERROR'
+  /** A downloaded or installed file does not have the expected SHA-256 or size. */
+  | 'CHECKSUM_MISMATCH'
+  /** A download is larger than the catalog allows. */
+  | 'TOO_LARGE'
+  /** The disk filled up while writing a model file. */
+  | 'DISK_FULL';
 
 export class RestoreError extends Error {
   override readonly name: string = 'RestoreError';
@@ -47,6 +61,9 @@ export class AbortError extends RestoreError {
 export interface AbortSignalLike {
   readonly aborted: boolean;
   readonly reason?: unknown;
+  /** Present on real signals; used to stop a wait (a stalled download, a backoff sleep) the moment it fires. */
+  addEventListener?(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener?(type: 'abort', listener: () => void): void;
 }
 
 /** Throws an AbortError when `signal` has fired. Called between stages, before every model run. */

@@ -3,7 +3,7 @@
  * [0, 1], never decreases, and a successful run ends with exactly one event at 1.
  */
 
-export type ProgressStage = 'download' | 'load' | 'detect' | 'align' | 'restore' | 'paste' | 'upscale' | 'write';
+export type ProgressStage = 'download' | 'verify' | 'load' | 'detect' | 'align' | 'restore' | 'paste' | 'upscale' | 'write';
 
 export interface ProgressEvent {
   readonly stage: ProgressStage;
@@ -13,6 +13,10 @@ export interface ProgressEvent {
   readonly total: number;
   /** Overall progress of the whole operation in [0, 1]. */
   readonly fraction: number;
+  /** Stage units per second, when measured (downloads: bytes per second). */
+  readonly rate?: number;
+  /** Estimated seconds until the stage ends, when known. */
+  readonly secondsLeft?: number;
 }
 
 export type ProgressCallback = (event: ProgressEvent) => void;

@@ -29,8 +29,11 @@ export interface UpscaleContract {
 
 const PROBE_SIZE = 32;
 
-/** Checks the declared I/O, then runs a small probe to read the scale (many exports declare the output size wrong). */
-export async function inspectUpscaleModel(model: LoadedModel, label: string): Promise<UpscaleContract> {
+/**
+ * Checks the declared I/O of a super-resolution model without running it (import checks use this on a file's
+ * signature): one float32 [1,3,H,W] input and an output. Returns the fixed input size, if any.
+ */
+export function checkUpscaleSignature(model: Pick<LoadedModel, 'inputs' | 'outputs'>, label: string): { width: number; height: number } | undefined {
   const input = model.inputs[0];
   const output = model.outputs[0];
   const fail = (why: string): never => {
@@ -43,8 +46,22 @@ export async function inspectUpscaleModel(model: LoadedModel, label: string): Pr
   if (shape.length !== 4 || !dimAccepts(shape[0], 1) || !dimAccepts(shape[1], 3)) {
     fail(`its input "${input.name}" is ${formatShape(shape)}; expected [1,3,H,W] RGB`);
   }
+  const outShape = output.shape;
+  if (outShape.length !== 0 && (outShape.length !== 4 || !dimAccepts(outShape[1], 3))) {
+    fail(`its output "${output.name}" is ${formatShape(outShape)}; expected [1,3,s·H,s·W] RGB`);
+  }
   const h = shape[2], w = shape[3];
-  const fixedInput = typeof h === 'number' && h > 0 && typeof w === 'number' && w > 0 ? { width: w, height: h } : undefined;
+  return typeof h === 'number' && h > 0 && typeof w === 'number' && w > 0 ? { width: w, height: h } : undefined;
+}
+
+/** Checks the declared I/O, then runs a small probe to read the scale (many exports declare the output size wrong). */
+export async function inspectUpscaleModel(model: LoadedModel, label: string): Promise<UpscaleContract> {
+  const fixedInput = checkUpscaleSignature(model, label);
+  const input = model.inputs[0];
+  const output = model.outputs[0];
+  const fail = (why: string): never => {
+    throw new RestoreError('MODEL_CONTRACT', `${label} is not a super-resolution model the engine can run: ${why}`);
+  };
   const probe = fixedInput ?? { width: PROBE_SIZE, height: PROBE_SIZE };
   const feeds = { [input.name]: float32Tensor(new Float32Array(3 * probe.width * probe.height).fill(0.5), [1, 3, probe.height, probe.width]) };
   const result = await runModel(model, label, feeds);

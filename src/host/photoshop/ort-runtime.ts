@@ -15,7 +15,7 @@ import * as ort from 'onnxruntime-web';
 import { RestoreError, describeError, throwIfAborted, type AbortSignalLike } from '../../core/errors';
 import { wrapOrtSession, type OrtNamespace } from '../../core/ort-adapter';
 import type { LoadedModel, ModelRuntime, ModelSource, TensorInfo } from '../../core/runtime';
-import { readOnnxSignature } from './onnx-signature';
+import { readOnnxSignature } from '../../core/onnx-signature';
 import { describeWasmProbe, runtimePathFor, type WasmProbe } from './wasm-probe';
 
 /** Plugin-folder paths of the runtime's own files (scripts/uxp-webpack.js `uxpVendorFiles` copies them there). */

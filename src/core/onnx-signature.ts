@@ -8,7 +8,7 @@
  * .type = 2; TypeProto.tensor_type = 1; TypeProto.Tensor.elem_type = 1, .shape = 2; TensorShapeProto.dim = 1;
  * Dimension.dim_value = 1, .dim_param = 2.
  */
-import type { TensorInfo } from '../../core/runtime';
+import type { TensorInfo } from './runtime';
 
 /** onnx TensorProto.DataType → the names onnxruntime uses. */
 const ELEMENT_TYPES: Readonly<Record<number, string>> = {
@@ -102,13 +102,20 @@ function readValueInfo(bytes: Uint8Array, info: Field): TensorInfo {
   return { name, type, shape };
 }
 
+export interface OnnxSignature {
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+}
+
 /**
- * The graph's declared inputs and outputs, or undefined when the bytes are not a readable ONNX model (the runtime
- * then reports the real problem when it loads them). Old models also list initializers as inputs; callers match by
- * the names the runtime reports.
- * @example readOnnxSignature(bytes)?.inputs // [{ name: 'input', type: 'float32', shape: [1, 3, 640, 640] }]
+ * The graph's declared inputs and outputs, or why the bytes are not a readable ONNX model: `truncated` when a field
+ * runs past the end (an interrupted download), `not-onnx` when the bytes do not start like a ModelProto (its first
+ * field is always ir_version, tag 0x08) or hold no graph. Old models also list initializers as inputs; callers match
+ * by the names the runtime reports.
  */
-export function readOnnxSignature(bytes: Uint8Array): { inputs: TensorInfo[]; outputs: TensorInfo[] } | undefined {
+export function parseOnnxSignature(bytes: Uint8Array): OnnxSignature | { readonly problem: 'truncated' | 'not-onnx' | 'empty'; readonly detail: string } {
+  if (bytes.length === 0) return { problem: 'empty', detail: 'the file is empty (0 bytes)' };
+  if (bytes[0] !== 0x08) return { problem: 'not-onnx', detail: `it does not start like an ONNX model (first bytes ${hexStart(bytes)})` };
   try {
     for (const model of fields(bytes, 0, bytes.length)) {
       if (model.number !== 7 || model.wire !== 2) continue;
@@ -120,8 +127,25 @@ export function readOnnxSignature(bytes: Uint8Array): { inputs: TensorInfo[]; ou
       }
       return { inputs, outputs };
     }
-  } catch {
-    return undefined;
+  } catch (error) {
+    const truncated = error instanceof RangeError && /truncated/.test(error.message);
+    return truncated
+      ? { problem: 'truncated', detail: `it ends in the middle of the model (${bytes.length} bytes): an incomplete download or copy` }
+      : { problem: 'not-onnx', detail: `it is not an ONNX model (${error instanceof Error ? error.message : String(error)})` };
   }
-  return undefined;
+  return { problem: 'not-onnx', detail: 'it holds no ONNX graph' };
+}
+
+function hexStart(bytes: Uint8Array): string {
+  return Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+/**
+ * The graph's declared inputs and outputs, or undefined when the bytes are not a readable ONNX model (the runtime
+ * then reports the real problem when it loads them).
+ * @example readOnnxSignature(bytes)?.inputs // [{ name: 'input', type: 'float32', shape: [1, 3, 640, 640] }]
+ */
+export function readOnnxSignature(bytes: Uint8Array): OnnxSignature | undefined {
+  const parsed = parseOnnxSignature(bytes);
+  return 'problem' in parsed ? undefined : parsed;
 }

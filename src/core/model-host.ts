@@ -1,0 +1,110 @@
+/**
+ * What a host injects so the model manager can download, check and install models: a file store rooted at the
+ * models folder, an HTTP transport and a SHA-256 factory. The manager (model-manager.ts, download.ts) holds all the
+ * policy — resume, checksums, retries, locks, atomic installs — so every host behaves the same; hosts only move bytes.
+ * Paths are relative to the store's root with forward slashes (e.g. `restore/gfpgan-v1.4.onnx`).
+ */
+import type { AbortSignalLike } from './errors';
+import type { ModelRole } from './catalog';
+
+/** Writes one file sequentially. */
+export interface FileWriter {
+  /** Appends bytes. A full disk must reject with RestoreError('DISK_FULL'). */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Flushes and closes; idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ModelStore {
+  /** The root folder as the user would find it (a native path), for messages. */
+  readonly location: string;
+  /** Size in bytes of a regular file, or undefined when there is none. */
+  size(path: string): Promise<number | undefined>;
+  /** The file's bytes in chunks, from `start`. */
+  read(path: string, start?: number): AsyncIterable<Uint8Array>;
+  /** A UTF-8 text file, or undefined when there is none. */
+  readText(path: string): Promise<string | undefined>;
+  /** Replaces a small text file atomically (temporary file + rename): readers see the old or the new text. */
+  writeText(path: string, text: string): Promise<void>;
+  /** Opens a file for writing, creating folders; `append` keeps what is there, otherwise it is truncated. */
+  open(path: string, options: { readonly append: boolean }): Promise<FileWriter>;
+  /** Moves a file into place, replacing the target, in one step (same folder tree, so a rename). */
+  rename(from: string, to: string): Promise<void>;
+  /** Deletes a file; no error when it does not exist. */
+  remove(path: string): Promise<void>;
+  /** Names in a folder (files and folders), or [] when it does not exist. */
+  list(folder: string): Promise<string[]>;
+  /**
+   * Takes the exclusive lock named `name`, waiting while another download (another process, for the CLI) holds it;
+   * resolves to the release function. A lock left by a process that died is taken over. `onWait` is called once
+   * if the lock is busy, so the host can say so.
+   */
+  lock(name: string, options: { readonly signal?: AbortSignalLike; readonly onWait?: (holder: string) => void }): Promise<() => Promise<void>>;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  /** The URL that answered (after any redirects the transport followed itself). */
+  readonly url: string;
+  /** A response header by lower-case name. */
+  header(name: string): string | undefined;
+  /** The body in chunks. Iteration rejects when the connection fails. */
+  readonly body: AsyncIterable<Uint8Array>;
+  /** Stops the transfer and frees the connection; idempotent. */
+  cancel(): void;
+}
+
+export interface HttpTransport {
+  /**
+   * One GET. Transports may follow redirects themselves (fetch does) or return the 3xx response (the manager then
+   * follows it, checking each hop). Rejects on network failure with the platform's error (its `code`, e.g. ENOTFOUND,
+   * is kept for the message). Must stop when `signal` fires.
+   */
+  get(url: string, options: { readonly headers: Readonly<Record<string, string>>; readonly signal: AbortSignalLike }): Promise<HttpResponse>;
+}
+
+export interface Sha256 {
+  update(bytes: Uint8Array): void;
+  /** Lower-case hex. */
+  digest(): string;
+}
+
+/** How an installed file's checksum was established. */
+export type TrustBasis =
+  /** It matched the SHA-256 the publisher gives in the catalog. */
+  | 'published'
+  /** No checksum is published: this is the one computed at the first download (trust on first use). */
+  | 'first-download'
+  /** The user imported the file; this is its checksum at import. */
+  | 'imported';
+
+/** What the manager records beside every file it installs (`<file>.json`). */
+export interface InstallRecord {
+  readonly id: string;
+  readonly role: ModelRole;
+  readonly file: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly trust: TrustBasis;
+  /** The URL it was downloaded from, or `file:` + the imported file's path. */
+  readonly source: string;
+  /** ISO date. */
+  readonly installedAt: string;
+}
+
+export interface ModelHost {
+  readonly store: ModelStore;
+  /** Absent where the host cannot download (the manager then refuses pulls with NETWORK_ERROR). */
+  readonly transport?: HttpTransport;
+  readonly sha256: () => Sha256;
+  /** Warnings the user should see (no published checksum, imported file differs from the published one). */
+  readonly warn?: (code: string, message: string) => void;
+  /** The host's clock (ms) and timers: the engine has no globals of its own. */
+  readonly clock: Clock;
+}
+
+export interface Clock {
+  now(): number;
+  /** Calls `fn` after `ms`; returns a function that cancels it. */
+  setTimer(fn: () => void, ms: number): () => void;
+}
