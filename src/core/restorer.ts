@@ -4,6 +4,7 @@
  * works), and their contracts are checked on load.
  */
 import { createDetector, resolveDetectOptions } from './detect';
+import type { PixelSpec } from './detect/prepare';
 import { DETECTOR_KINDS, type DetectOptions, type DetectorKind, type FaceDetector } from './detect/types';
 import { RestoreError, throwIfAborted } from './errors';
 import { checkOutputSize, DEFAULT_MAX_PIXELS, isEightBit, toWorkingRgb, validateImage, type FloatImage, type PixelImage } from './image';
@@ -23,7 +24,8 @@ import { checkChoice, invalidOption, is } from './validate';
 export interface RestorerConfig {
   /** The inference runtime the host provides (onnxruntime-node, onnxruntime-web, …). */
   readonly runtime: ModelRuntime;
-  readonly detector: { readonly kind: DetectorKind; readonly source: ModelSource };
+  /** `pixels`: the detector's input normalisation from its catalog entry (detectorPixels); default: the decoder's usual. */
+  readonly detector: { readonly kind: DetectorKind; readonly source: ModelSource; readonly pixels?: PixelSpec };
   readonly restorer: { readonly source: ModelSource; readonly descriptor?: RestoreModelDescriptor };
   /** Largest accepted input image, width × height. Default DEFAULT_MAX_PIXELS (100 MP). */
   readonly maxPixels?: number;
@@ -115,7 +117,7 @@ export function createRestorer(config: RestorerConfig): Restorer {
   };
   const detectorModel = lazy(async (): Promise<FaceDetector> => {
     const model = await loadModel(detectorSource);
-    return createDetector(detectorKind, model, detectorSource.label);
+    return createDetector(detectorKind, model, detectorSource.label, config.detector.pixels);
   });
   const restoreModel = lazy(async (): Promise<RestoreModels> => {
     const model = await loadModel(restoreSource);

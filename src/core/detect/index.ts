@@ -126,12 +126,13 @@ function checkInput(kind: DetectorKind, model: LoadedModel, label: string): { na
 }
 
 /**
- * Binds `model` as a detector of `kind`. Throws MODEL_CONTRACT naming the expected and the actual inputs/outputs
+ * Binds `model` as a detector of `kind`; `pixels` (from the model catalog) overrides the decoder's usual input
+ * normalisation. Throws MODEL_CONTRACT naming the expected and the actual inputs/outputs
  * when the file does not fit the role. `label` names the model in messages (usually its file name).
  */
-export function createDetector(kind: DetectorKind, model: LoadedModel, label: string): FaceDetector {
+export function createDetector(kind: DetectorKind, model: LoadedModel, label: string, pixels?: PixelSpec): FaceDetector {
   checkChoice('detector', kind, DETECTOR_KINDS);
-  const spec = SPECS[kind];
+  const spec = pixels ? { ...SPECS[kind], pixels } : SPECS[kind];
   const { name: inputName, geometry } = checkInput(kind, model, label);
   const decode = spec.createDecoder(model, label);
   return {
