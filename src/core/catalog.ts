@@ -139,7 +139,8 @@ function tensor(where: string, value: unknown): TensorSpec {
 
 function restorerContract(where: string, c: Record<string, unknown>): RestorerContract {
   const faceSize = num(`${where}.faceSize`, c.faceSize, 16, 4096);
-  const template = tuple(`${where}.template`, (c.template as unknown[] | undefined)?.flat(), 10);
+  if (!Array.isArray(c.template) || c.template.length !== 5) bad(`${where}.template`, 'an array of 5 [x, y] points', c.template);
+  const template = (c.template as unknown[]).map((p, i) => tuple(`${where}.template[${i}]`, p, 2));
   const out: RestorerContract = {
     input: tensor(`${where}.input`, c.input),
     output: tensor(`${where}.output`, c.output),
@@ -148,7 +149,7 @@ function restorerContract(where: string, c: Record<string, unknown>): RestorerCo
     std: num(`${where}.std`, c.std, Number.MIN_VALUE),
     outputRange: tuple(`${where}.outputRange`, c.outputRange, 2) as [number, number],
     faceSize,
-    template: [0, 1, 2, 3, 4].map((i) => [template[2 * i], template[2 * i + 1]]) as unknown as Landmarks5,
+    template: template as unknown as Landmarks5,
     borderColor: tuple(`${where}.borderColor`, c.borderColor, 3) as [number, number, number],
   };
   if (c.weight === undefined) return out;
@@ -193,6 +194,9 @@ function parseEntry(value: unknown, index: number): CatalogEntry {
   });
   if (e.sha256 !== null && !(is.string(e.sha256) && SHA256.test(e.sha256))) bad(`${where}.sha256`, 'null or 64 lower-case hex digits', e.sha256);
   if (e.size !== null) num(`${where}.size`, e.size, 1);
+  for (const flag of ['default', 'restricted', 'sizeExact']) {
+    if (e[flag] !== undefined && typeof e[flag] !== 'boolean') bad(`${where}.${flag}`, 'true or false', e[flag]);
+  }
   const aliases = e.aliases === undefined ? [] : Array.isArray(e.aliases) ? e.aliases : bad(`${where}.aliases`, 'an array', e.aliases);
   const base: EntryBase = {
     id,
@@ -228,7 +232,8 @@ export function parseCatalog(json: unknown): Catalog {
     }
   }
   for (const role of MODEL_ROLES) {
-    if (models.filter((m) => m.role === role && m.isDefault).length > 1) bad(`the ${role} models`, 'at most one default', role);
+    const defaults = models.filter((m) => m.role === role && m.isDefault);
+    if (defaults.length > 1) bad(`"default" of the ${role} models`, 'true for at most one model', defaults.map((m) => m.id));
   }
   return Object.freeze({ version: 1, models: Object.freeze(models) });
 }

@@ -54,17 +54,16 @@ function describe(signature: OnnxSignature): string {
 function lookalike(signature: OnnxSignature, label: string): string | undefined {
   const kind = detectorKindOf(signature.outputs);
   if (kind) return `a face detector (${kind})`;
-  const model = declaredOnly(signature, label);
-  try {
-    checkRestoreContract(model, label, GFPGAN);
-    return 'a face restorer';
-  } catch { /* not one */ }
-  try {
-    checkUpscaleSignature(model, label);
-    return 'an image-to-image model (an upsampler?)';
-  } catch { /* not one */ }
+  for (const [role, text] of [['upsampler', 'an upsampler'], ['restorer', 'a face restorer']] as const) {
+    try {
+      checkRole(role, signature, label, undefined);
+      return text;
+    } catch { /* not one */ }
+  }
   return undefined;
 }
+
+const article = (word: string): string => (/^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
 
 function checkSpec(label: string, what: string, spec: TensorSpec, found: TensorInfo | undefined): void {
   if (!found) throw new RestoreError('MODEL_CONTRACT', `${label}: expected ${what} "${spec.name}" ${spec.type} ${formatShape(spec.shape.map((d) => d ?? -1))}; found none`);
@@ -138,7 +137,7 @@ export function checkModelBytes(bytes: Uint8Array, role: ModelRole, options: { r
   } catch (error) {
     if (!(error instanceof RestoreError) || error.code !== 'MODEL_CONTRACT') throw error;
     const like = lookalike(parsed, label);
-    const expected = entry ? `${entry.name} (${role})` : `a ${role}`;
+    const expected = entry ? `${entry.name} (${role})` : article(role);
     const hint = like && !like.includes(role) ? ` It looks like ${like}: import it with that role instead.` : '';
     throw new RestoreError('MODEL_CONTRACT', `Refused ${label} as ${expected}. ${describeError(error).replace(/\.$/, '')}.${hint}`, { cause: error });
   }

@@ -116,7 +116,9 @@ export interface OnnxSignature {
 export function parseOnnxSignature(bytes: Uint8Array): OnnxSignature | { readonly problem: 'truncated' | 'not-onnx' | 'empty'; readonly detail: string } {
   if (bytes.length === 0) return { problem: 'empty', detail: 'the file is empty (0 bytes)' };
   if (bytes[0] !== 0x08) return { problem: 'not-onnx', detail: `it does not start like an ONNX model (first bytes ${hexStart(bytes)})` };
+  let signature: OnnxSignature | undefined;
   try {
+    // Every top-level field is walked, not just up to the graph: a file cut short after its graph is still cut short.
     for (const model of fields(bytes, 0, bytes.length)) {
       if (model.number !== 7 || model.wire !== 2) continue;
       const inputs: TensorInfo[] = [];
@@ -125,7 +127,7 @@ export function parseOnnxSignature(bytes: Uint8Array): OnnxSignature | { readonl
         if (g.wire === 2 && g.number === 11) inputs.push(readValueInfo(bytes, g));
         if (g.wire === 2 && g.number === 12) outputs.push(readValueInfo(bytes, g));
       }
-      return { inputs, outputs };
+      signature = { inputs, outputs };
     }
   } catch (error) {
     const truncated = error instanceof RangeError && /truncated/.test(error.message);
@@ -133,7 +135,8 @@ export function parseOnnxSignature(bytes: Uint8Array): OnnxSignature | { readonl
       ? { problem: 'truncated', detail: `it ends in the middle of the model (${bytes.length} bytes): an incomplete download or copy` }
       : { problem: 'not-onnx', detail: `it is not an ONNX model (${error instanceof Error ? error.message : String(error)})` };
   }
-  return { problem: 'not-onnx', detail: 'it holds no ONNX graph' };
+  if (signature) return signature;
+  return { problem: 'not-onnx', detail: 'it holds no ONNX graph (an incomplete file, or not a model)' };
 }
 
 function hexStart(bytes: Uint8Array): string {
