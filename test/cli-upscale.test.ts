@@ -240,13 +240,14 @@ describe('upsampler lookup by name', () => {
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`No realesr-animevideov3-x4 background upsampler model in ${modelsDir} (--models-dir)`);
-    expect(lines[0]).toContain('upscale/realesr-animevideov3-x4.onnx');
-    expect(lines[0]).toMatch(/pass its file explicitly/);
+    expect(lines[0]).toContain(`Real-ESRGAN anime video v3 x4 is not installed in ${modelsDir} (--models-dir)`);
+    expect(lines[0]).toContain('https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-animevideov3.pth');
+    expect(lines[0]).toContain('`facerestore models import <file> --as realesr-animevideov3-x4`');
+    expect(lines[0]).toMatch(/or pass --bg-upsampler <file>$/);
     expect(fs.existsSync(out)).toBe(false);
   });
 
-  it('realesrgan in a folder without any Real-ESRGAN model lists every name it tried', async () => {
+  it('realesrgan in a folder without any Real-ESRGAN model lists every model it tried', async () => {
     const empty = path.join(tmp, 'empty-models');
     fs.mkdirSync(empty);
     const out = path.join(tmp, 'missing-realesrgan');
@@ -255,7 +256,8 @@ describe('upsampler lookup by name', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`in ${empty} (FACERESTORE_MODELS)`);
-    for (const name of ['upscale/realesrgan-x2plus.onnx', 'upscale/realesr-general-x4v3.onnx', 'RealESRGAN_x4plus.onnx']) expect(lines[0]).toContain(name);
+    expect(lines[0]).toContain('realesrgan takes the first installed of realesrgan-x2plus, realesr-general-x4v3, realesrgan-x4plus');
+    expect(lines[0]).toContain('`facerestore models import <file> --as realesrgan-x2plus`');
     expect(fs.existsSync(out)).toBe(false);
   });
 });

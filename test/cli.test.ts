@@ -215,8 +215,8 @@ describe('refusals', () => {
   it('a missing models directory says where it looked and what to do', async () => {
     const r = await run(['-i', sharedImage('facexlib_test.jpg'), '-o', path.join(tmp, 'x')], { FACERESTORE_MODELS: path.join(tmp, 'no-models'), XDG_CACHE_HOME: tmp });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`The models directory ${path.join(tmp, 'no-models')} (FACERESTORE_MODELS) does not exist`);
-    expect(r.stderr).toContain('gfpgan-v1.4.onnx');
+    expect(r.stderr).toContain(`GFPGAN v1.4 is not installed in ${path.join(tmp, 'no-models')} (FACERESTORE_MODELS)`);
+    expect(r.stderr).toContain('Run `facerestore models pull gfpgan-1.4`');
   });
 
   it('a model that is not ONNX, or has the wrong contract, is one line and no output', async () => {

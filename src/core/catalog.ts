@@ -188,7 +188,8 @@ function parseEntry(value: unknown, index: number): CatalogEntry {
   if (!Array.isArray(e.sources)) bad(`${where}.sources`, 'an array', e.sources);
   const sources = (e.sources as unknown[]).map((s, i) => {
     const source = obj(`${where}.sources[${i}]`, s);
-    const url = str(`${where}.sources[${i}].url`, source.url, /^https:\/\/[^/\s]+\/\S+$/);
+    // https only; plain http to this computer is allowed for local mirrors and tests (as downloads allow).
+    const url = str(`${where}.sources[${i}].url`, source.url, /^(https:\/\/[^/\s]+|http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?)\/\S+$/);
     if (source.format !== 'onnx' && source.format !== 'pth') bad(`${where}.sources[${i}].format`, '"onnx" or "pth"', source.format);
     return { url, format: source.format } as ModelSourceUrl;
   });

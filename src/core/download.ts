@@ -122,19 +122,21 @@ function mb(bytes: number): string {
 /** Progress with a smoothed speed and an ETA, at most every 100 ms (and always for the last byte). */
 function progressMeter(clock: Clock, onProgress: ProgressCallback | undefined) {
   let lastEmit = -Infinity;
-  let sampleAt = clock.now();
+  let sampleAt: number | undefined;
   let sampleBytes = 0;
   let rate: number | undefined;
   let lastFraction = 0;
   return (done: number, total: number | undefined, force = false): void => {
     if (!onProgress) return;
     const now = clock.now();
-    if (now - sampleAt >= 250) {
+    if (sampleAt === undefined || done < sampleBytes) {
+      // The first report (after a resume: the bytes already on disk) and a restart are the baseline, not speed.
+      sampleAt = now;
+      sampleBytes = done;
+    } else if (now - sampleAt >= 250) {
       const instant = ((done - sampleBytes) * 1000) / (now - sampleAt);
       rate = rate === undefined ? instant : 0.7 * rate + 0.3 * instant;
       sampleAt = now;
-      sampleBytes = done;
-    } else if (done < sampleBytes) {
       sampleBytes = done;
     }
     if (!force && now - lastEmit < 100) return;

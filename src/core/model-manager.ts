@@ -5,9 +5,9 @@
  * record (checksum and where it came from), which `verify` checks against. Downloads of one model are serialised:
  * in this process by sharing the promise, across processes by the store's lock.
  */
-import { entriesFor, findEntry, type Catalog, type CatalogEntry, type ModelRole } from './catalog';
+import { findEntry, type Catalog, type CatalogEntry, type ModelRole } from './catalog';
 import { downloadVerified, type DownloadOptions } from './download';
-import { RestoreError, throwIfAborted, type AbortSignalLike } from './errors';
+import { AbortError, RestoreError, throwIfAborted, type AbortSignalLike } from './errors';
 import { checkModelBytes } from './model-check';
 import type { InstallRecord, ModelHost } from './model-host';
 import type { ProgressCallback } from './progress';
@@ -60,7 +60,7 @@ export interface ModelManager {
   /** Re-hashes installed files: one model, or all. */
   verify(id?: string, options?: { readonly signal?: AbortSignalLike; readonly onProgress?: ProgressCallback }): Promise<VerifyResult[]>;
   /** Checks a model file's contract and installs a copy. */
-  import(bytes: Uint8Array, options: ImportOptions): Promise<InstallRecord>;
+  importModel(bytes: Uint8Array, options: ImportOptions): Promise<InstallRecord>;
   /** Deletes a model's file, record and any partial download; returns the paths removed. */
   remove(id: string): Promise<string[]>;
   /** The store path of the installed model `id`, or MODEL_NOT_FOUND saying how to get it. */
@@ -83,7 +83,9 @@ function parseRecord(text: string | undefined): InstallRecord | undefined {
 export function createModelManager(config: { readonly catalog: Catalog; readonly host: ModelHost }): ModelManager {
   const { catalog, host } = config;
   const { store } = host;
-  const inflight = new Map<string, Promise<{ status: 'downloaded' | 'present'; record: InstallRecord }>>();
+  type Pulled = { status: 'downloaded' | 'present'; record: InstallRecord };
+  /** Running pulls by id: later callers join the download and get its progress; their own cancel only detaches them. */
+  const inflight = new Map<string, { promise: Promise<Pulled>; listeners: Set<ProgressCallback> }>();
 
   const installedFile = async (entry: CatalogEntry): Promise<{ file: string; size: number } | undefined> => {
     for (const file of [entry.file, ...entry.aliases]) {
@@ -155,11 +157,26 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
           `import an ONNX export of it instead (as "${entry.id}")`,
       );
     }
-    const release = await store.lock(entry.file, { signal: options.signal });
+    const release = await store.lock(entry.file, {
+      signal: options.signal,
+      onWait: (holder) => host.warn?.('DOWNLOAD_WAIT', `${entry.name} is being downloaded by ${holder}; waiting for it to finish`),
+    });
     try {
       const current = await statusOf(entry);
       // Installed and recorded (by us or another process that held the lock): nothing to do.
       if (current.file && current.record && current.record.size === current.size) return { status: 'present', record: current.record };
+      // Put there by hand (no record): adopt it when it is the published file rather than download it again.
+      if (current.file && current.size !== undefined && entry.sha256 && !current.record) {
+        const sha256 = await hashFile(current.file, current.size, options.signal);
+        if (sha256 === entry.sha256) {
+          const record: InstallRecord = {
+            id: entry.id, role: entry.role, file: current.file, size: current.size, sha256, trust: 'published',
+            source: `file:${store.location}/${current.file}`, installedAt: new Date(host.clock.now()).toISOString(),
+          };
+          await writeRecord(record);
+          return { status: 'present', record };
+        }
+      }
       const got = await downloadVerified(host, { url: source.url, path: entry.file, sha256: entry.sha256, size: entry.size, sizeExact: entry.sizeExact, label: entry.name }, options);
       const record: InstallRecord = {
         id: entry.id, role: entry.role, file: entry.file, size: got.size, sha256: got.sha256,
@@ -185,10 +202,16 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
     pull(id, options = {}) {
       const entry = findEntry(catalog, id);
       const running = inflight.get(id);
-      if (running) return running;
-      const started = pullOnce(entry, options).finally(() => inflight.delete(id));
-      inflight.set(id, started);
-      return started;
+      if (running) {
+        const listener = options.onProgress;
+        if (listener) running.listeners.add(listener);
+        return detachable(running.promise, options.signal).finally(() => listener && running.listeners.delete(listener));
+      }
+      const listeners = new Set<ProgressCallback>(options.onProgress ? [options.onProgress] : []);
+      const onProgress: ProgressCallback = (event) => listeners.forEach((l) => l(event));
+      const promise = pullOnce(entry, { ...options, onProgress }).finally(() => inflight.delete(id));
+      inflight.set(id, { promise, listeners });
+      return promise;
     },
     async verify(id, options = {}) {
       const targets = id === undefined ? (await this.list()).filter((m) => m.file) : [await status(id)];
@@ -208,13 +231,16 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
       }
       return results;
     },
-    async import(bytes, options) {
+    async importModel(bytes, options) {
       const { as, source } = options;
       const fileName = basename(source.replace(/\\/g, '/'));
       const byRole = (Object.keys(ROLE_FOLDERS) as ModelRole[]).includes(as as ModelRole) ? (as as ModelRole) : undefined;
       const stem = fileName.replace(/\.onnx$/i, '');
-      // A role import whose file name is a catalog id (realesr-general-x4v3.onnx) becomes that catalog model.
-      const entry = byRole ? catalog.models.find((m) => m.id === stem.toLowerCase() && m.role === byRole) : findEntry(catalog, as);
+      // A role import whose file name is a catalog id (realesr-general-x4v3.onnx) or one of a catalog model's file
+      // names (yunet-2023mar-640.onnx, face_detection_yunet_2023mar.onnx) becomes that catalog model.
+      const named = (m: CatalogEntry): boolean =>
+        m.id === stem.toLowerCase() || [m.file, ...m.aliases].some((f) => basename(f).toLowerCase() === fileName.toLowerCase());
+      const entry = byRole ? catalog.models.find((m) => m.role === byRole && named(m)) : findEntry(catalog, as);
       const role = entry?.role ?? (byRole as ModelRole);
       checkModelBytes(bytes, role, { label: fileName, ...(entry ? { entry } : {}) });
       const safe = stem.replace(/[^A-Za-z0-9._+-]+/g, '-').replace(/^[-.]+/, '') || 'model';
@@ -266,5 +292,13 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
   };
 }
 
-/** Catalog entries of a role, in catalog order, for hosts' pickers. */
-export { entriesFor };
+/** `promise`, or an AbortError as soon as `signal` fires (the work behind `promise` goes on for its other callers). */
+function detachable<T>(promise: Promise<T>, signal: AbortSignalLike | undefined): Promise<T> {
+  if (!signal) return promise;
+  throwIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortError('The download was cancelled', { cause: signal.reason }));
+    signal.addEventListener?.('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener?.('abort', onAbort));
+  });
+}

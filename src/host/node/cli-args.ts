@@ -47,6 +47,7 @@ export class UsageError extends Error {
 }
 
 export const HELP = `Usage: facerestore -i <file|folder> -o <folder> [options]
+       facerestore models list|pull|verify|import|remove ...   (see facerestore models --help)
 
 Restores faces in photos with GFPGAN (detect → align → restore → soft-mask paste-back).
 Flags follow GFPGAN's inference_gfpgan.py; underscore spellings (--only_center_face) work too.
@@ -61,7 +62,8 @@ Input and output
       --json                 print a JSON summary of every file on stdout
 
 Models
-  -v, --version <1.2|1.3|1.4>  GFPGAN version, looked up in the models directory (default: 1.4)
+  -v, --version <1.2|1.3|1.4>  GFPGAN version, looked up in the models directory (default: 1.4);
+                             install it with: facerestore models pull gfpgan-1.4
       --model <file.onnx>    restore model file (overrides --version); any model with GFPGAN's contract
       --models-dir <dir>     where models are looked up (default: $FACERESTORE_MODELS, else ~/.cache/facerestore/models)
       --detector <name>      yunet (default), retinaface or scrfd (research-use licence)

@@ -5,12 +5,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { detectorPixels, restoreDescriptor } from '../../core/catalog';
 import { describeError, isAbortError, RestoreError } from '../../core/errors';
 import type { ProgressEvent } from '../../core/progress';
 import { createRestorer, type Restorer } from '../../core/restorer';
 import type { ModelRuntime } from '../../core/runtime';
 import { createUpsampler, type Upsampler } from '../../core/upsampler';
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './cli-args';
+import { runModels } from './cli-models';
 import { readImage } from './image-io';
 import { resolveModelFiles } from './model-files';
 import { createNodeRuntime } from './ort';
@@ -91,6 +93,7 @@ async function processFile(
 
 /** Runs the CLI; resolves to the exit status. */
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  if (argv[0] === 'models') return runModels(argv.slice(1), io);
   const say = (line: string): void => void io.stderr.write(`${line}\n`);
   let options: CliOptions;
   try {
@@ -131,8 +134,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     }
     restorer = createRestorer({
       runtime,
-      detector: { kind: options.detector, source: { label: path.basename(models.detector || 'none'), location: models.detector } },
-      restorer: { source: { label: path.basename(models.restorer), location: models.restorer } },
+      detector: {
+        kind: options.detector, source: { label: path.basename(models.detector || 'none'), location: models.detector },
+        ...(models.detectorEntry ? { pixels: detectorPixels(models.detectorEntry) } : {}),
+      },
+      // The catalog's contract for the model (for --model files, the -v version's).
+      restorer: { source: { label: path.basename(models.restorer), location: models.restorer }, ...(models.restorerEntry ? { descriptor: restoreDescriptor(models.restorerEntry) } : {}) },
       maxPixels: options.maxPixels,
       ...(upsampler ? { upsampler } : {}),
     });

@@ -34,3 +34,57 @@ export class ProgressBar {
     this.visible = false;
   }
 }
+
+const MB = 1024 * 1024;
+
+function clock(seconds: number): string {
+  const s = Math.round(seconds);
+  const hms = [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60];
+  return (hms[0] ? `${hms[0]}:${String(hms[1]).padStart(2, '0')}` : String(hms[1])) + `:${String(hms[2]).padStart(2, '0')}`;
+}
+
+/**
+ * A download's progress on stderr: a bar with bytes, percent, speed and time left on a terminal (10 Hz); in logs
+ * and pipes one line each time another 10 % is done (each 10 MB when the size is unknown).
+ */
+export class DownloadProgress {
+  private lastDraw = 0;
+  private visible = false;
+  private lastStep = -1;
+
+  constructor(private readonly stream: NodeJS.WriteStream, private readonly label: string, private readonly width = 24) {}
+
+  update(event: ProgressEvent): void {
+    const { done, total, rate, secondsLeft } = event;
+    const mb = (n: number): string => (n / MB).toFixed(1);
+    const speed = rate !== undefined ? `${(rate / MB).toFixed(1)} MB/s` : '';
+    if (this.stream.isTTY !== true) {
+      const step = total > 0 ? Math.floor((done / total) * 10 + 1e-9) : Math.floor(done / (10 * MB));
+      if (step <= this.lastStep) return;
+      this.lastStep = step;
+      const what = total > 0 ? `${Math.floor((done / total) * 100)} % (${mb(done)} of ${mb(total)} MB` : `${mb(done)} MB (size unknown`;
+      const left = secondsLeft !== undefined && done < total ? `, ${clock(secondsLeft)} left` : '';
+      this.stream.write(`${this.label}: ${what}${speed ? `, ${speed}` : ''}${left})\n`);
+      return;
+    }
+    const now = Date.now();
+    if (event.fraction < 1 && now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const fraction = total > 0 ? Math.min(1, done / total) : 0;
+    const filled = Math.round(fraction * this.width);
+    const bar = total > 0 ? '█'.repeat(filled) + '░'.repeat(this.width - filled) : '';
+    const amount = total > 0 ? `${(fraction * 100).toFixed(0).padStart(3)}%  ${mb(done)}/${mb(total)} MB` : `${mb(done)} MB`;
+    const eta = secondsLeft !== undefined && done < total ? `  ETA ${clock(secondsLeft)}` : '';
+    const text = `${this.label} ${bar} ${amount}${speed ? `  ${speed}` : ''}${eta}`;
+    const cols = this.stream.columns || 100;
+    this.stream.write(`\r${text.slice(0, cols - 1).padEnd(Math.min(cols - 1, text.length + 4))}`);
+    this.visible = true;
+  }
+
+  /** Clears the bar so a message line can be printed. */
+  clear(): void {
+    if (!this.visible) return;
+    this.stream.write('\r\x1b[K');
+    this.visible = false;
+  }
+}
