@@ -10,6 +10,9 @@ export declare function uxpWebpackConfig(options: { entry: string; outDir: strin
 /** Runtime files the plugin folder needs: absolute `from` in node_modules, plugin-relative `to`. */
 export declare function uxpVendorFiles(): Array<{ from: string; to: string }>;
 
+/** Index of the first dynamic `import(…)` call in bundled code, or -1 (a method named `import` is not one). */
+export declare function findDynamicImport(text: string): number;
+
 /** Replaces `import(/* webpackIgnore: true *\/ …)` by a rejected promise and fails the build if any `import(` remains. */
 export declare class UxpNoDynamicImportPlugin {
   apply(compiler: Compiler): void;

@@ -57,7 +57,28 @@ function uxpVendorFiles() {
   ];
 }
 
-/** Replaces `import(/* webpackIgnore: true *\/ …)` calls, then fails the build if any `import(` remains. */
+/**
+ * Where the first `import(` *call* is in bundled code, or -1. A method that is named `import` (the model manager's
+ * `async import(bytes, options) { … }`) is no call: after its parameters comes a body, `{`.
+ * @param {string} text
+ * @returns {number}
+ */
+function findDynamicImport(text) {
+  const call = /(^|[^\w$.])import\s*\(/g;
+  for (let m = call.exec(text); m !== null; m = call.exec(text)) {
+    let depth = 0;
+    let end = m.index + m[0].length - 1;
+    for (; end < text.length; end++) {
+      if (text[end] === '(') depth++;
+      else if (text[end] === ')' && --depth === 0) break;
+    }
+    if (/^\s*\{/.test(text.slice(end + 1, end + 64))) continue;
+    return m.index + m[1].length;
+  }
+  return -1;
+}
+
+/** Replaces `import(/* webpackIgnore: true *\/ …)` calls, then fails the build if any `import(` call remains. */
 class UxpNoDynamicImportPlugin {
   /** @param {webpack.Compiler} compiler */
   apply(compiler) {
@@ -83,7 +104,7 @@ class UxpNoDynamicImportPlugin {
         for (const [name, source] of Object.entries(assets)) {
           if (!name.endsWith('.js')) continue;
           const text = source.source().toString();
-          const at = text.search(/(^|[^\w$.])import\s*\(/);
+          const at = findDynamicImport(text);
           if (at >= 0) {
             compilation.errors.push(new webpack.WebpackError(`${name} contains a dynamic import() call, which UXP cannot run: …${text.slice(Math.max(0, at - 80), at + 80)}…`));
           }
@@ -134,4 +155,4 @@ function uxpWebpackConfig(options) {
   };
 }
 
-module.exports = { uxpWebpackConfig, uxpVendorFiles, UxpNoDynamicImportPlugin, IMPORT_META_URL };
+module.exports = { uxpWebpackConfig, uxpVendorFiles, UxpNoDynamicImportPlugin, IMPORT_META_URL, findDynamicImport };

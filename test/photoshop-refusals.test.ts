@@ -6,6 +6,8 @@
  */
 import { createHash } from 'crypto';
 import * as path from 'path';
+import { bundledCatalog } from '../src/host/photoshop/bundled-catalog';
+import { formatSize } from '../src/host/photoshop/model-format';
 import type { PsDocument, PsLayer } from '../src/host/photoshop/ps-api';
 import type { DocumentSnapshot, DocumentSpec, LayerSnapshot, LayerSpec } from './fakes/photoshop-fake';
 import { loadPhoto, makeHarness, openPhotoAsBackground, photoLayer, type Harness, type Photo } from './helpers/photoshop-harness';
@@ -246,9 +248,14 @@ describe('another plugin holds the modal state', () => {
 });
 
 describe('models missing', () => {
+  // The sizes are the bundled catalog's (models/catalog.json), written as the panel writes sizes.
+  const catalog = bundledCatalog();
+  const GFPGAN_SIZE = formatSize(catalog.models.find((m) => m.id === 'gfpgan-1.4')!.size!);
+  const YUNET_SIZE = formatSize(catalog.models.find((m) => m.id === 'yunet-2023mar')!.size!);
   const cases: ReadonlyArray<[string, string[], string, Words]> = [
-    ['no restore model', [], 'restore', ['No restore model is installed', 'GFPGAN .onnx file', 'gfpgan-v1.4.onnx']],
-    ['no face detector', ['restore/identity-512.onnx'], 'detection', ['No face detector is installed', 'yunet-2023mar-640.onnx']],
+    ['no model at all', [], 'restore', [`GFPGAN v1.4 and the face detector YuNet 2023mar are not installed. Download them in Models below (${GFPGAN_SIZE} and ${YUNET_SIZE}), import .onnx files, or put them`]],
+    ['no restore model', ['detection/yunet-2023mar-640.onnx'], 'restore', [`GFPGAN v1.4 is not installed. Download it in Models below (${GFPGAN_SIZE}), import an .onnx file, or put one`]],
+    ['no face detector', ['restore/identity-512.onnx'], 'detection', [`The face detector YuNet 2023mar is not installed. Download it in Models below (${YUNET_SIZE}), import an .onnx file, or put one`]],
   ];
   describe.each(cases)('%s', (_, modelFiles, sub, words) => {
     let h: Harness;
@@ -259,7 +266,7 @@ describe('models missing', () => {
 
     const folder = (): string => path.join(h.dataDir, 'models', sub);
 
-    it('says at start-up which folder to put what into', async () => {
+    it('says at start-up which model is missing, how to get it and which folder to put it into', async () => {
       await h.controller.ready;
       const { state } = h.controller;
       expect(state.phase).toBe('idle');
@@ -267,7 +274,7 @@ describe('models missing', () => {
       expect(state.status.text).toContain(`into ${folder()}`);
       expect(state.status.text).toContain(`models/${sub}`);
       for (const w of words) expect(state.status.text).toContain(w as string);
-      expect(state.models.map((m) => m.id)).toEqual(modelFiles.map((f) => path.basename(f)));
+      expect(state.models.map((m) => m.id)).toEqual(modelFiles.filter((f) => f.startsWith('restore/')).map((f) => path.basename(f)));
     });
 
     it.each<Press>(['restore', 'findFaces'])('refuses %s without touching the document', async (press) => {

@@ -6,12 +6,15 @@
  */
 import { createRestorer, createUpsampler, type PixelImage } from '../src/core';
 import { createNodeRuntime } from '../src/host/node/ort';
+import { bundledCatalog } from '../src/host/photoshop/bundled-catalog';
 import type { PsDocument, PsLayer } from '../src/host/photoshop/ps-api';
 import { PLUGIN_TILE } from '../src/host/photoshop/write-background';
 import { sharedModel } from './helpers/shared';
 import { digest, loadPhoto, makeHarness, MODEL_FILES, openPhotoAsBackground, type Harness, type Photo } from './helpers/photoshop-harness';
 
 const UPSCALER = 'upscale/realesr-general-x4v3.onnx';
+/** The catalog's name for it, which the panel shows and names the layer after. */
+const X4V3_NAME = bundledCatalog().models.find((m) => m.id === 'realesr-general-x4v3')!.name;
 const WITH_UPSCALER = [...MODEL_FILES, UPSCALER];
 const PHOTO = 'gfpgan_whole_Blake_Lively.jpg';
 
@@ -48,14 +51,15 @@ describe('Restore ×2 with Real-ESRGAN (8-bit RGB Background layer)', () => {
   afterAll(() => h.controller.dispose());
 
   it('offers the installed upsampler and reports what it did', () => {
-    expect(h.controller.state.upscalers).toEqual([{ id: 'realesr-general-x4v3.onnx', label: 'realesr-general-x4v3' }]);
+    // A catalog model: offered under its catalog name.
+    expect(h.controller.state.upscalers).toEqual([{ id: 'realesr-general-x4v3.onnx', label: X4V3_NAME }]);
     expect(h.controller.state.status.kind).toBe('success');
-    expect(h.controller.state.status.text).toContain('The document is now ×2, with “Background (realesr-general-x4v3)” above the source.');
+    expect(h.controller.state.status.text).toContain(`The document is now ×2, with “Background (${X4V3_NAME})” above the source.`);
   });
 
   it('enlarges the document ×2 and stacks faces group › upscaled layer › source', () => {
     expect([doc.width, doc.height]).toEqual([photo.width * 2, photo.height * 2]);
-    expect(topLevel(doc).map((l) => l.name)).toEqual(['Restored faces (identity-512)', 'Background (realesr-general-x4v3)', 'Background']);
+    expect(topLevel(doc).map((l) => l.name)).toEqual(['Restored faces (identity-512)', `Background (${X4V3_NAME})`, 'Background']);
   });
 
   it('fills the upscaled layer with exactly the engine’s Real-ESRGAN result, streamed tile by tile', () => {
@@ -160,7 +164,7 @@ describe('long runs, refusals and cancel (×2)', () => {
     expect(h.fake.liveImageData()).toBe(0);
   }, 120_000);
 
-  it('×2 without an upscale model says where to put one and changes nothing', async () => {
+  it('×2 without an upscale model says which one is missing, how to get it, and changes nothing', async () => {
     const bare = await makeHarness({ modelFiles: MODEL_FILES });
     try {
       const doc = openPhotoAsBackground(bare.fake, photo);
@@ -168,7 +172,9 @@ describe('long runs, refusals and cancel (×2)', () => {
       bare.controller.setUpscale('4');
       await bare.controller.restore();
       expect(bare.controller.state.status.kind).toBe('error');
-      expect(bare.controller.state.status.text).toMatch(/^Upscaling needs a Real-ESRGAN model\. Put realesr-general-x4v3\.onnx .* into .*models\/upscale/);
+      expect(bare.controller.state.status.text).toMatch(
+        new RegExp(`^Upscaling needs an upscaler model\\. ${X4V3_NAME} is published only as a PyTorch checkpoint: import an ONNX export of it in Models below, or put one into .*models/upscale; or choose ×1\\.$`),
+      );
       expect(digest(bare.fake.snapshot(doc))).toEqual(before);
     } finally {
       await bare.controller.dispose();
@@ -188,7 +194,7 @@ describe('×4 keeps the document’s depth (16-bit gray)', () => {
       expect(h.controller.state.status.kind).toBe('success');
       expect([doc.width, doc.height]).toEqual([full.width * 4, full.height * 4]);
       const layer = topLevel(doc)[1];
-      expect(layer.name).toBe('Background (realesr-general-x4v3)');
+      expect(layer.name).toBe(`Background (${X4V3_NAME})`);
       const view = h.fake.layerPixels(layer.id)!;
       expect(view.data).toBeInstanceOf(Uint16Array);
       expect(view.channels).toBe(2); // gray + transparency

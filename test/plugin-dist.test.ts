@@ -5,6 +5,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { findDynamicImport } from '../scripts/uxp-webpack';
 
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -29,7 +30,7 @@ function iconFiles(icons: { path: string; scale: number[] }[] = []): string[] {
 }
 
 describe('dist/ as the UXP Developer Tool loads it', () => {
-  it('has a manifest v5 for Photoshop 24.4+ (imaging API, Lit) with the Lit feature flag and only the plugin folders', () => {
+  it('has a manifest v5 for Photoshop 24.4+ (imaging API, Lit) with the Lit feature flag, the file picker and the download hosts', () => {
     const m = manifest();
     expect(m).toEqual(JSON.parse(fs.readFileSync(path.join(ROOT, 'manifest.json'), 'utf8')));
     expect(m.manifestVersion).toBe(5);
@@ -38,8 +39,11 @@ describe('dist/ as the UXP Developer Tool loads it', () => {
     expect(major * 100 + minor).toBeGreaterThanOrEqual(2404);
     expect(m.host.data?.apiVersion).toBe(2);
     expect(m.featureFlags).toEqual({ enableSWCSupport: true });
-    // Smallest permissions that work: plugin/data folders only; no network, no full disk, no code generation.
-    expect(m.requiredPermissions).toEqual({ localFileSystem: 'plugin' });
+    // Smallest permissions that work: the file picker (Import .onnx…) on top of the plugin/data folders, and the model
+    // downloads' hosts only (photoshop-models.test.ts checks they cover the catalog); no full disk, no code generation.
+    expect(m.requiredPermissions).toEqual({ localFileSystem: 'request', network: { domains: expect.any(Array) } });
+    const domains = (m.requiredPermissions?.network as { domains: string[] }).domains;
+    for (const d of domains) expect(d).toMatch(/^https:\/\/[a-z0-9.-]+$/);
     const panels = m.entrypoints.filter((e) => e.type === 'panel');
     expect(panels.map((p) => p.id)).toEqual(['facerestore.panel']);
     expect(fs.readFileSync(path.join(DIST, 'index.js'), 'utf8')).toContain("'facerestore.panel'");
@@ -59,7 +63,9 @@ describe('dist/ as the UXP Developer Tool loads it', () => {
     // The host modules stay run-time requires (externals); nothing else is required at run time.
     const required = [...new Set([...js.matchAll(/\brequire\("([^"]+)"\)/g)].map((x) => x[1]))].sort();
     expect(required).toEqual(['fs', 'photoshop', 'uxp']);
-    expect(js).not.toMatch(/(^|[^\w$.])import\s*\(/);
+    expect(findDynamicImport(js)).toBe(-1);
+    expect(findDynamicImport('x = await import(url);')).toBe(10); // the check finds real calls …
+    expect(findDynamicImport('const m = { async import(bytes, o) { return bytes; } };')).toBe(-1); // … not methods
     expect(js).not.toMatch(/\beval\(|new Function\(/);
     expect(js).not.toContain('node_modules/onnxruntime-node');
     expect(js).not.toContain('file:///');

@@ -11,6 +11,7 @@ import { JSDOM } from 'jsdom';
 import type { PsImageData, PsImaging, PsModules, UxpFs } from '../src/host/photoshop/ps-api';
 import { createFakePhotoshop } from './fakes/photoshop-fake';
 import { digest, loadPhoto, makeDataDir, openPhotoAsBackground } from './helpers/photoshop-harness';
+import { sharedModel } from './helpers/shared';
 import { createUxpSandbox, type UxpSandbox } from './helpers/uxp-sandbox';
 
 const DIST = path.resolve(__dirname, '..', 'dist');
@@ -72,7 +73,8 @@ describe.each([
 ])('the built plugin %s', (_name, isSharedMemoryAvailable, runtimeWords) => {
   it('mounts the panel and restores the active layer into a face group with one click', async () => {
     expect(indexScripts()).toEqual(['vendor/ort-legacy/ort.wasm-core.min.js', 'index.js']);
-    const fake = createFakePhotoshop({ pluginDir: DIST, dataDir: makeDataDir() });
+    // Import .onnx… picks the shared unsharp model: the bundled model manager (SHA-256, fd writes) runs in the realm too.
+    const fake = createFakePhotoshop({ pluginDir: DIST, dataDir: makeDataDir(), pickFile: () => sharedModel('restore/unsharp-512.onnx') });
     const photo = await loadPhoto('gfpgan_whole_00.jpg');
     const doc = openPhotoAsBackground(fake, photo);
     const before = digest(fake.snapshot(doc));
@@ -108,6 +110,13 @@ describe.each([
     expect(sourceOf(digest(fake.snapshot(doc)))).toEqual(sourceOf(before));
     expect(fake.liveImageData()).toBe(0);
     expect(document.querySelectorAll('fr-face-list img')).toHaveLength(2);
+
+    (document.querySelector('fr-models .fr-models-toggle') as HTMLElement).click();
+    await waitFor('the Models section to open', () => document.querySelector('fr-models .fr-models-import') !== null);
+    (document.querySelector('fr-models .fr-models-import') as HTMLElement).click();
+    await waitFor('the import to finish', () => /Imported|Not imported/.test(status()));
+    expect(status()).toBe('Imported unsharp-512.onnx as the restore model “unsharp-512”.');
+    expect([...document.querySelectorAll('sp-dropdown.fr-model sp-menu-item')].map((i) => i.textContent?.trim())).toEqual(['identity-512', 'unsharp-512']);
     expect(sandbox.fetched).toEqual([]);
     expect(sandbox.logs.filter((l) => l.startsWith('error'))).toEqual([]);
   });

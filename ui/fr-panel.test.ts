@@ -25,12 +25,16 @@ describe('fr-panel dropdowns and options', () => {
     expect(controller.calls).toEqual([]);
   });
 
-  it('disables the model dropdown and Restore when no model is installed', async () => {
-    const { panel } = await mount(new FakeController({ models: [], modelId: undefined }));
+  it('disables the model dropdown when no model is installed, but Restore still answers (saying what is missing)', async () => {
+    const controller = new FakeController({ models: [], modelId: undefined });
+    const { panel } = await mount(controller);
     const dropdown = query(panel, 'sp-dropdown.fr-model');
     expect(dropdown.hasAttribute('disabled')).toBe(true);
     expect(dropdown.querySelectorAll('sp-menu-item')).toHaveLength(0);
-    expect(query(panel, 'sp-button.fr-restore').hasAttribute('disabled')).toBe(true);
+    const restore = query(panel, 'sp-button.fr-restore');
+    expect(restore.hasAttribute('disabled')).toBe(false);
+    restore.click();
+    expect(controller.calls).toEqual([['restore']]);
   });
 
   it('sets the detector from its dropdown and the centre-face option from its checkbox', async () => {

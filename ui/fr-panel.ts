@@ -1,7 +1,8 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import { choiceAt, hasChoice, renderDropdown } from './choice-dropdown';
+import { choiceAt, renderDropdown } from './choice-dropdown';
 import { ControllerBinding } from './controller-binding';
 import { defineFrFaceList } from './fr-face-list';
+import { defineFrModels } from './fr-models';
 import { defineFrRunProgress } from './fr-run-progress';
 import { defineFrUpscale } from './fr-upscale';
 import type { PanelController, PanelState } from './panel-controller';
@@ -33,8 +34,9 @@ export class FrPanel extends LitElement {
     const state = this.binding.controller?.state;
     if (state === undefined) return nothing;
     const isIdle = state.phase === 'idle';
+    // Restore stays pressable without a restore model: the controller then says which model is missing and how to get it.
     const canDetect = isIdle && state.canRun && state.detectors.length > 0;
-    const canRestore = canDetect && hasChoice(state.models, state.modelId);
+    const canRestore = canDetect;
     return html`
       <div class="fr-panel">
         <div class="fr-field">
@@ -66,6 +68,9 @@ export class FrPanel extends LitElement {
           </sp-slider>
         </div>
         ${renderStatus(state)}
+        <fr-models .models=${state.catalogModels} .canDownload=${state.canDownload} .isImporting=${state.isImporting}
+          .isBusy=${!isIdle && state.phase !== 'confirming'} .onDownload=${this.onDownload} .onCancelDownload=${this.onCancelDownload}
+          .onImport=${this.onImport} .onRemove=${this.onRemove}></fr-models>
       </div>`;
   }
 
@@ -125,7 +130,6 @@ export class FrPanel extends LitElement {
   private readonly onRestore = (): void => {
     const controller = this.binding.controller;
     if (controller === undefined || !isIdleAndRunnable(controller.state)) return;
-    if (!hasChoice(controller.state.models, controller.state.modelId)) return;
     void controller.restore();
   };
 
@@ -141,6 +145,20 @@ export class FrPanel extends LitElement {
 
   private readonly onCancel = (): void => {
     this.binding.controller?.cancel();
+  };
+
+  private readonly onDownload = (id: string): void => {
+    void this.binding.controller?.downloadModel(id);
+  };
+
+  private readonly onCancelDownload = (id: string): void => {
+    this.binding.controller?.cancelDownload(id);
+  };
+
+  private readonly onImport = (): Promise<void> | undefined => this.binding.controller?.importModel();
+
+  private readonly onRemove = (id: string): void => {
+    void this.binding.controller?.removeModel(id);
   };
 
   private readonly onFaceToggle = (faceNumber: number, isSelected: boolean): void => {
@@ -183,6 +201,7 @@ function toPercent(strength: number): number {
 /** Defines `fr-panel` and the elements it renders, once per registry. */
 export function defineFrPanel(): void {
   defineFrFaceList();
+  defineFrModels();
   defineFrRunProgress();
   defineFrUpscale();
   if (!customElements.get(FR_PANEL_TAG)) customElements.define(FR_PANEL_TAG, FrPanel);

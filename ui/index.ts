@@ -7,7 +7,8 @@ import type { PanelController } from './panel-controller';
 import { PANEL_CSS } from './panel-styles';
 
 export type {
-  PanelChoice, PanelController, PanelFace, PanelPhase, PanelProgress, PanelState, PanelStatus, StatusKind,
+  PanelChoice, PanelController, PanelFace, PanelModel, PanelModelRole, PanelModelState, PanelPhase, PanelProgress, PanelState,
+  PanelStatus, StatusKind,
 } from './panel-controller';
 export { FrPanel } from './fr-panel';
 

@@ -45,6 +45,33 @@ export interface PanelChoice {
   readonly label: string;
 }
 
+/** The models' roles, in the order the Models section lists them. */
+export type PanelModelRole = 'restorer' | 'detector' | 'upsampler';
+
+/**
+ * A model's state in the Models section. `installed`: on disk and usable. `partial`: an interrupted download waits
+ * to resume. `missing`: downloadable, not there. `pth-only`: published only in a form the plugin cannot download
+ * (PyTorch); the user imports an ONNX export of it.
+ */
+export type PanelModelState = 'installed' | 'partial' | 'missing' | 'pth-only';
+
+/** One row of the Models section: a catalog model, or an imported / hand-placed file. */
+export interface PanelModel {
+  readonly id: string;
+  readonly role: PanelModelRole;
+  readonly name: string;
+  /** "324 MB" (installed: the file's size; otherwise the catalog's), or '' when unknown. */
+  readonly sizeLabel: string;
+  readonly state: PanelModelState;
+  /** Where it came from and how far it is trusted, its licence: "Checksum verified · github.com · Apache-2.0". */
+  readonly detail: string;
+  readonly isDownloading: boolean;
+  /** While downloading: fraction 0..1 and "12.3 of 324.5 MB · 4.1 MB/s · 1 min left". */
+  readonly progress?: PanelProgress;
+  /** False for a file the panel cannot delete (none today; kept so a host can protect bundled models). */
+  readonly canRemove: boolean;
+}
+
 export interface PanelState {
   readonly phase: PanelPhase;
   readonly status: PanelStatus;
@@ -71,6 +98,12 @@ export interface PanelState {
   readonly canSetStrength: boolean;
   /** False when this host cannot run models at all (start-up probe); status explains why. */
   readonly canRun: boolean;
+  /** The Models section: every catalog model plus imported ones, grouped by role in catalog order. */
+  readonly catalogModels: readonly PanelModel[];
+  /** True while an import is being read and checked (the Import button is disabled). */
+  readonly isImporting: boolean;
+  /** False when this host cannot download (no network permission or no fetch); Download buttons are hidden. */
+  readonly canDownload: boolean;
 }
 
 export interface PanelController {
@@ -96,4 +129,12 @@ export interface PanelController {
   setDetector(id: string): void;
   setOnlyCenterFace(isOnlyCenterFace: boolean): void;
   setFaceSelected(faceNumber: number, isSelected: boolean): void;
+  /** Downloads (or resumes) a catalog model; runs beside restores, reports progress in its row. */
+  downloadModel(id: string): Promise<void>;
+  /** Stops a download; what arrived is kept so Download resumes it. */
+  cancelDownload(id: string): void;
+  /** Opens a file picker for an .onnx file, checks its contract and installs it under the role it fits. */
+  importModel(): Promise<void>;
+  /** Deletes an installed model (and any partial download of it). */
+  removeModel(id: string): Promise<void>;
 }

@@ -5,7 +5,7 @@
  * (spacing uses margins). Every selector is prefixed `fr-` so the host page's own styles are left alone.
  */
 export const PANEL_CSS = `
-fr-panel, fr-upscale { display: block; }
+fr-panel, fr-upscale, fr-models { display: block; }
 .fr-panel { display: flex; flex-direction: column; padding: 8px 12px; }
 .fr-field { display: flex; flex-direction: column; margin-bottom: 8px; }
 .fr-field sp-label { margin-bottom: 2px; }
@@ -32,4 +32,17 @@ fr-panel, fr-upscale { display: block; }
 .fr-status-error { color: #f0646c; }
 .fr-status-warning { color: #e68619; }
 .fr-status-success { color: #33ab84; }
+.fr-models { display: flex; flex-direction: column; margin-top: 12px; }
+.fr-models-header { display: flex; flex-direction: row; align-items: center; }
+.fr-models-summary { margin-left: 8px; }
+.fr-models-group { display: flex; flex-direction: column; margin-top: 8px; }
+.fr-models-role { margin-bottom: 2px; }
+.fr-model-row { display: flex; flex-direction: column; padding: 4px 0; }
+.fr-model-head { display: flex; flex-direction: row; align-items: baseline; }
+.fr-model-name { flex-grow: 1; }
+.fr-model-size { margin-left: 8px; }
+.fr-model-detail { display: block; width: 100%; white-space: normal; overflow-wrap: break-word; word-wrap: break-word; }
+.fr-model-actions { margin: 2px 0 0 0; }
+.fr-model-progress { display: flex; flex-direction: column; margin-top: 2px; }
+.fr-model-cancel { margin-top: 2px; align-self: flex-start; }
 `;

@@ -40,6 +40,10 @@ export class FakeController implements PanelController {
   setDetector(id: string): void { this.calls.push(['setDetector', id]); }
   setOnlyCenterFace(isOnlyCenterFace: boolean): void { this.calls.push(['setOnlyCenterFace', isOnlyCenterFace]); }
   setFaceSelected(faceNumber: number, isSelected: boolean): void { this.calls.push(['setFaceSelected', faceNumber, isSelected]); }
+  async downloadModel(id: string): Promise<void> { this.calls.push(['downloadModel', id]); }
+  cancelDownload(id: string): void { this.calls.push(['cancelDownload', id]); }
+  async importModel(): Promise<void> { this.calls.push(['importModel']); }
+  async removeModel(id: string): Promise<void> { this.calls.push(['removeModel', id]); }
 }
 
 export const BASE_STATE: PanelState = {
@@ -60,7 +64,19 @@ export const BASE_STATE: PanelState = {
   strength: 1,
   canSetStrength: false,
   canRun: true,
+  catalogModels: [],
+  isImporting: false,
+  canDownload: true,
 };
+
+/** A Models section: one of each state, and a download in progress. */
+export const CATALOG_MODELS: PanelState['catalogModels'] = [
+  { id: 'gfpgan-1.4', role: 'restorer', name: 'GFPGAN v1.4', sizeLabel: '324.5 MB', state: 'installed', detail: 'Checksum verified · github.com · Apache-2.0', isDownloading: false, canRemove: true },
+  { id: 'gfpgan-1.3', role: 'restorer', name: 'GFPGAN v1.3', sizeLabel: '324.5 MB', state: 'missing', detail: 'From github.com · Apache-2.0', isDownloading: true, progress: { fraction: 0.25, label: '81.1 of 324.5 MB · 4.1 MB/s · 1 min left' }, canRemove: true },
+  { id: 'codeformer', role: 'restorer', name: 'CodeFormer', sizeLabel: '', state: 'pth-only', detail: 'Published only as a PyTorch checkpoint: import an ONNX export of it', isDownloading: false, canRemove: true },
+  { id: 'yunet-2023mar', role: 'detector', name: 'YuNet 2023mar', sizeLabel: '227 KB', state: 'partial', detail: '100 KB downloaded; Download resumes it', isDownloading: false, canRemove: true },
+  { id: 'gfpgan-1.2', role: 'restorer', name: 'GFPGAN v1.2', sizeLabel: '324.5 MB', state: 'missing', detail: 'From github.com', isDownloading: false, canRemove: true },
+];
 
 export const UPSCALERS: PanelState['upscalers'] = [
   { id: 'realesrgan-x4plus', label: 'Real-ESRGAN x4plus' },
@@ -104,7 +120,7 @@ export function unmountAll(): void {
 /** Waits until the panel and every fr-* element it rendered have finished updating. */
 export async function settle(panel: FrPanel): Promise<void> {
   await panel.updateComplete;
-  for (const child of panel.querySelectorAll('fr-face-list, fr-run-progress, fr-upscale')) {
+  for (const child of panel.querySelectorAll('fr-face-list, fr-run-progress, fr-upscale, fr-models')) {
     await (child as LitElement).updateComplete;
   }
 }

@@ -247,7 +247,7 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
       const file = entry ? entry.file : `${ROLE_FOLDERS[role]}/${safe}.onnx`;
       const id = entry ? entry.id : safe.toLowerCase();
       const clash = catalog.models.find((m) => m.id === id || m.file === file);
-      if (!entry && clash) throw new RestoreError('INVALID_OPTION', `${fileName} would replace catalog model "${clash.id}"; import it with --as ${clash.id} or rename it`);
+      if (!entry && clash) throw new RestoreError('INVALID_OPTION', `${fileName} would replace catalog model "${clash.id}"; import it as "${clash.id}" or rename it`);
       const hash = host.sha256();
       hash.update(bytes);
       const sha256 = hash.digest();

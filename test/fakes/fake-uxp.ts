@@ -1,11 +1,26 @@
 /**
- * Fake `require('uxp')` (storage folders, host) and UXP's Node-style `require('fs')` over real directories.
- * Sources: ../shared/docs/uxp-platform.md §3.3 (DOCS modules/fs/fs.md, file-system-provider.md, manifest-v5).
+ * Fake `require('uxp')` (storage folders, file picker, host) and UXP's Node-style `require('fs')` over real
+ * directories. Sources: ../shared/docs/uxp-platform.md §3.3 (DOCS modules/fs/fs.md, file-system-provider.md,
+ * manifest-v5); the fs page is github.com/AdobeDocs/uxp-photoshop src/pages/uxp-api/reference-js/Modules/fs/fs.md,
+ * whose note 3 says the native layer is libuv — so Node's own fs (also libuv) stands in for the calls themselves.
  */
+import * as nodeFs from 'fs';
 import { mkdtempSync, promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { PanelEntry, UxpFs, UxpModule } from '../../src/host/photoshop/ps-api';
+import { promisify } from 'util';
+import type { PanelEntry, UxpFile, UxpFs, UxpModule, UxpStats } from '../../src/host/photoshop/ps-api';
+
+const fdOpen = promisify(nodeFs.open);
+const fdClose = promisify(nodeFs.close);
+const fdRead = promisify(nodeFs.read);
+const fdWrite = promisify(nodeFs.write);
+
+/** manifest.json's `requiredPermissions.localFileSystem`, which decides whether the file pickers work. */
+function manifestFileSystemPermission(): string {
+  const manifest = JSON.parse(nodeFs.readFileSync(path.resolve(__dirname, '..', '..', 'manifest.json'), 'utf8')) as { requiredPermissions?: { localFileSystem?: string } };
+  return manifest.requiredPermissions?.localFileSystem ?? 'plugin';
+}
 
 export interface FakeUxpOptions {
   /** Real folder behind `plugin:/` (read only). Default: a fresh empty temp folder. */
@@ -16,6 +31,13 @@ export interface FakeUxpOptions {
   tempDir?: string;
   /** `uxp.host.version`; default "26.0.0". */
   hostVersion?: string;
+  /**
+   * What the user picks in `getFileForOpening`: a real file's path, or null/undefined for Cancel. Called with the
+   * picker's options. Default: the user cancels.
+   */
+  pickFile?: (options: { types?: string[]; allowMultiple?: boolean }) => string | null | undefined;
+  /** The manifest's `requiredPermissions.localFileSystem`; default: what manifest.json says. */
+  localFileSystem?: string;
 }
 
 type Scheme = 'plugin' | 'plugin-data' | 'plugin-temp';
@@ -25,6 +47,8 @@ export interface FakeUxp {
   readonly fs: UxpFs;
   /** The panels given to `entrypoints.setup`, or null before it is called. */
   registeredPanels(): Readonly<Record<string, PanelEntry>> | null;
+  /** File descriptors opened with `fs.open` and not closed yet. */
+  openFileCount(): number;
 }
 
 export function createFakeUxp(options: FakeUxpOptions = {}): FakeUxp {
@@ -55,10 +79,22 @@ export function createFakeUxp(options: FakeUxpOptions = {}): FakeUxp {
     return full;
   }
 
+  const openFds = new Set<number>();
+  const fd = (n: number): number => {
+    // fs.md read/write "Throws: Error if invalid file descriptor is passed".
+    if (!openFds.has(n)) throw new Error(`fs: invalid file descriptor ${n}`);
+    return n;
+  };
   const fs: UxpFs = {
     // §3.3: "readFile(path) returns binary ArrayBuffer by default".
     async readFile(url: string): Promise<ArrayBuffer> {
       return new Uint8Array(await fsp.readFile(resolve(url, false))).buffer;
+    },
+    // fs.md writeFile(path, data, {flag = "w"}): data string | ArrayBuffer | ArrayBufferView; resolves to the length written.
+    async writeFile(url, data, opts) {
+      const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+      await fsp.writeFile(resolve(url, true), bytes, { flag: opts?.flag ?? 'w' });
+      return bytes.length;
     },
     async readdir(url: string): Promise<string[]> {
       return fsp.readdir(resolve(url, false));
@@ -66,7 +102,58 @@ export function createFakeUxp(options: FakeUxpOptions = {}): FakeUxp {
     async mkdir(url: string, opts?: { recursive?: boolean }): Promise<unknown> {
       return fsp.mkdir(resolve(url, true), { recursive: opts?.recursive === true });
     },
+    // fs.md rename(oldPath, newPath): "Renames or moves, if required, the file"; 0 or throws. libuv replaces an
+    // existing target (rename(2); MoveFileEx with MOVEFILE_REPLACE_EXISTING on Windows).
+    async rename(from, to) {
+      await fsp.rename(resolve(from, true), resolve(to, true));
+      return 0;
+    },
+    // fs.md unlink(path): 0 or throws (ENOENT when there is no such file).
+    async unlink(url) {
+      await fsp.unlink(resolve(url, true));
+      return 0;
+    },
+    // fs.md lstat(path): Node's Stats. The harness installs shared models as symlinks standing for copied files, so
+    // the fake reports what the link points to (a user's data folder holds real files).
+    async lstat(url): Promise<UxpStats> {
+      return fsp.stat(resolve(url, false));
+    },
+    // fs.md open(path, flag = "r"): resolves to a file descriptor; flags as Node's file-system flags.
+    async open(url, flag = 'r') {
+      const n = await fdOpen(resolve(url, !/^r$/.test(flag)), flag);
+      openFds.add(n);
+      return n;
+    },
+    // fs.md close(fd): 0 or throws.
+    async close(n) {
+      await fdClose(fd(n));
+      openFds.delete(n);
+      return 0;
+    },
+    // fs.md read(fd, buffer: ArrayBuffer, offset, length, position): position −1 = the current position.
+    async read(n, buffer, offset, length, position) {
+      const { bytesRead } = await fdRead(fd(n), new Uint8Array(buffer), offset, length, position === -1 ? null : position);
+      return { bytesRead, buffer };
+    },
+    // fs.md write(fd, buffer: ArrayBuffer, offset, length, position): position −1 writes "from the current file position".
+    async write(n, buffer, offset, length, position) {
+      const { bytesWritten } = await fdWrite(fd(n), new Uint8Array(buffer), offset, length, position === -1 ? null : position);
+      return { bytesWritten, buffer };
+    },
   };
+
+  // DOCS Persistent File Storage/formats.md: two symbols.
+  const formats = { binary: Symbol('formats.binary'), utf8: Symbol('formats.utf8') };
+  const permission = options.localFileSystem ?? manifestFileSystemPermission();
+  /** A picked file as UXP hands it over: File.md `read({format})` (default utf8), Entry.md `name`, `nativePath`. */
+  const fileEntry = (nativePath: string): UxpFile => ({
+    name: path.basename(nativePath),
+    nativePath,
+    async read(opts) {
+      const bytes = await fsp.readFile(nativePath);
+      return opts?.format === formats.binary ? new Uint8Array(bytes).buffer : bytes.toString('utf8');
+    },
+  });
 
   let panels: Record<string, PanelEntry> | null = null;
   const uxp: UxpModule = {
@@ -85,9 +172,19 @@ export function createFakeUxp(options: FakeUxpOptions = {}): FakeUxp {
         async getPluginFolder() {
           return { nativePath: dirOf('plugin') };
         },
+        // FileSystemProvider.md getFileForOpening: "Returns: Promise<File|Array<File>> based on allowMultiple. Return
+        // empty if no file was selected" (the fake: null). manifest-v5: localFileSystem "plugin … doesn't enable file
+        // picker APIs" (the wording of the refusal is a guess).
+        async getFileForOpening(opts) {
+          if (permission === 'plugin') throw new Error('Permission denied: file pickers need requiredPermissions.localFileSystem "request" in the manifest');
+          const picked = options.pickFile?.(opts);
+          if (picked === null || picked === undefined) return opts.allowMultiple ? [] : null;
+          return opts.allowMultiple ? [fileEntry(picked)] : fileEntry(picked);
+        },
       },
+      formats,
     },
     host: { name: 'Photoshop', version: options.hostVersion ?? '26.0.0' },
   };
-  return { uxp, fs, registeredPanels: () => panels };
+  return { uxp, fs, registeredPanels: () => panels, openFileCount: () => openFds.size };
 }

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import { createNodeRuntime } from '../../src/host/node/ort';
-import { createRestoreController, type RestoreController } from '../../src/host/photoshop/restore-controller';
+import { createRestoreController, type ControllerDeps, type RestoreController } from '../../src/host/photoshop/restore-controller';
 import type { PsDocument } from '../../src/host/photoshop/ps-api';
 import { createFakePhotoshop, type DocumentSnapshot, type FakePhotoshop, type FakePhotoshopOptions, type LayerSnapshot, type LayerSpec } from '../fakes/photoshop-fake';
 import { sharedImage, sharedModel } from './shared';
@@ -34,7 +34,11 @@ export interface Harness {
   readonly dataDir: string;
 }
 
-export async function makeHarness(options: { fake?: FakePhotoshopOptions; modelFiles?: readonly string[]; canRun?: boolean; longRunSeconds?: number } = {}): Promise<Harness> {
+export async function makeHarness(options: {
+  fake?: FakePhotoshopOptions; modelFiles?: readonly string[]; canRun?: boolean; longRunSeconds?: number;
+  /** Catalog, fetch and download settings for the Models section (default: the bundled catalog, no network). */
+  models?: ControllerDeps['models'];
+} = {}): Promise<Harness> {
   const dataDir = makeDataDir(options.modelFiles);
   const fake = createFakePhotoshop({ dataDir, ...options.fake });
   const canRun = options.canRun ?? true;
@@ -43,6 +47,7 @@ export async function makeHarness(options: { fake?: FakePhotoshopOptions; modelF
     createRuntime: async () => createNodeRuntime(),
     runtimeCheck: canRun ? { canRun, text: 'test runtime' } : { canRun, text: 'This Photoshop has no WebAssembly, so models cannot run inside the panel.' },
     ...(options.longRunSeconds === undefined ? {} : { longRunSeconds: options.longRunSeconds }),
+    ...(options.models ? { models: options.models } : {}),
   });
   await controller.ready;
   return { fake, controller, dataDir };

@@ -3,11 +3,11 @@
  * one restorer per (restore model, detector), one upsampler per upscale model. Changing a choice disposes the old
  * object first, so only one set of sessions holds memory at a time (UXP's memory is limited).
  */
-import type { DetectorKind } from '../../core/detect/types';
+import { detectorPixels, restoreDescriptor } from '../../core/catalog';
 import { createRestorer, type Restorer } from '../../core/restorer';
 import type { ModelRuntime } from '../../core/runtime';
 import { createUpsampler, type Upsampler } from '../../core/upsampler';
-import { readModel } from './model-store';
+import { readModel, type InstalledDetector, type InstalledModel } from './model-store';
 import type { UxpFs } from './ps-api';
 import { PLUGIN_TILE } from './write-background';
 
@@ -19,17 +19,28 @@ export interface EngineCacheDeps {
 }
 
 export interface EngineCache {
-  restorer(modelFile: string, detector: { readonly kind: DetectorKind; readonly file: string }): Promise<Restorer>;
-  upsampler(modelFile: string): Promise<Upsampler>;
+  /**
+   * A catalog restore model gets its catalog descriptor (normalisation, face size, template), a catalog detector its
+   * input normalisation; other files the engine's defaults (GFPGAN's, the decoder's usual).
+   */
+  restorer(model: InstalledModel, detector: InstalledDetector): Promise<Restorer>;
+  upsampler(model: InstalledModel): Promise<Upsampler>;
+  /**
+   * These model files (paths in the models folder) changed on disk (downloaded, imported over, removed): an object
+   * made from one is made again on its next use. A run holding it keeps it until then.
+   */
+  invalidate(paths: readonly string[]): void;
   dispose(): Promise<void>;
 }
 
-/** A one-slot cache: the value for `key`, replacing (and disposing) the previous one. */
-function slot<T extends { dispose(): Promise<void> }>(): { get: (key: string, make: () => Promise<T>) => Promise<T>; clear: () => Promise<void> } {
+/** A one-slot cache: the value for `key` (model paths joined by "|"), replacing (and disposing) the previous one. */
+function slot<T extends { dispose(): Promise<void> }>(stale: Set<string>): { get: (key: string, make: () => Promise<T>) => Promise<T>; clear: () => Promise<void> } {
   let held: { key: string; value: T } | undefined;
   return {
     async get(key, make) {
-      if (held?.key === key) return held.value;
+      const paths = key.split('|');
+      if (held?.key === key && !paths.some((p) => stale.has(p))) return held.value;
+      for (const p of paths) stale.delete(p);
       const previous = held?.value;
       held = undefined;
       await previous?.dispose();
@@ -52,21 +63,32 @@ export function createEngineCache(deps: EngineCacheDeps): EngineCache {
     runtime.catch(() => { runtime = undefined; });
     return runtime;
   };
-  const restorers = slot<Restorer>();
-  const upsamplers = slot<Upsampler>();
+  const stale = new Set<string>();
+  const restorers = slot<Restorer>(stale);
+  const upsamplers = slot<Upsampler>(stale);
   return {
-    restorer: (modelFile, detector) => restorers.get(`${modelFile}|${detector.file}`, async () => createRestorer({
+    restorer: (model, detector) => restorers.get(`${model.path}|${detector.path}`, async () => createRestorer({
       runtime: await getRuntime(),
-      detector: { kind: detector.kind, source: await readModel(deps.fs, detector.file) },
-      restorer: { source: await readModel(deps.fs, `restore/${modelFile}`) },
+      detector: {
+        kind: detector.kind,
+        source: await readModel(deps.fs, detector.path),
+        ...(detector.entry?.role === 'detector' ? { pixels: detectorPixels(detector.entry) } : {}),
+      },
+      restorer: {
+        source: await readModel(deps.fs, model.path),
+        ...(model.entry?.role === 'restorer' ? { descriptor: restoreDescriptor(model.entry) } : {}),
+      },
       yieldToHost: deps.yieldToHost,
     })),
-    upsampler: (modelFile) => upsamplers.get(modelFile, async () => createUpsampler({
+    upsampler: (model) => upsamplers.get(model.path, async () => createUpsampler({
       runtime: await getRuntime(),
-      source: await readModel(deps.fs, `upscale/${modelFile}`),
+      source: await readModel(deps.fs, model.path),
       yieldToHost: deps.yieldToHost,
       tile: PLUGIN_TILE,
     })),
+    invalidate(paths) {
+      for (const p of paths) stale.add(p);
+    },
     async dispose() {
       await Promise.all([restorers.clear(), upsamplers.clear()]);
     },

@@ -7,11 +7,13 @@ import { mountPanel } from '../../../ui/index';
 import { createUxpRuntime } from './ort-runtime';
 import { loadPsModules } from './photoshop';
 import { createRestoreController, type RestoreController } from './restore-controller';
+import type { FetchLike } from './uxp-model-host';
 import { describeWasmProbe, probeWasm } from './wasm-probe';
 
 const PANEL_ID = 'facerestore.panel';
 
 const ps = loadPsModules();
+const windowFetch: FetchLike = (url, init) => fetch(url, init);
 let controller: RestoreController | undefined;
 let unmount: (() => void) | undefined;
 
@@ -24,6 +26,8 @@ function start(root: HTMLElement): void {
     ps,
     runtimeCheck,
     createRuntime: async () => createUxpRuntime({ readPluginFile, probe, legacyOrt: () => (globalThis as { ort?: unknown }).ort }),
+    // UXP's window.fetch (DOCS Global Members/Data Transfers/fetch.md), for model downloads; the manifest lists the hosts.
+    models: { ...(typeof fetch === 'function' ? { fetch: windowFetch } : {}) },
   });
   unmount = mountPanel(root, controller);
 }

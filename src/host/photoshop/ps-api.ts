@@ -182,12 +182,67 @@ export interface PsAction {
   batchPlay(commands: PsDescriptor[], options: object): Promise<PsDescriptor[]>;
 }
 
-/** UXP's Node-style `require('fs')`: `plugin:`, `plugin-data:`, `plugin-temp:` and `file:` paths (DOCS modules/fs). */
+/**
+ * `fs.lstat` result: Node's Stats class (DOCS uxp-api/reference-js/Modules/fs/fs.md lstat: "see Stats class in
+ * Node.js. Note: Some methods or properties may not be supportive for the return object due to the platform
+ * limitation"). Only what the model store reads.
+ */
+export interface UxpStats {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  /** Bytes. */
+  readonly size: number;
+}
+
+/**
+ * UXP's Node-style `require('fs')`: `plugin:`, `plugin-data:`, `plugin-temp:` and `file:` paths. Every signature below
+ * is the promise form (no callback) documented in DOCS uxp-api/reference-js/Modules/fs/fs.md
+ * (github.com/AdobeDocs/uxp-photoshop, src/pages/uxp-api/reference-js/Modules/fs/fs.md). The native layer is libuv
+ * (same page, note 3), so flags and error codes follow Node's (ENOENT, ENOSPC, …) — the codes' exact shape on the
+ * thrown Error is UNVERIFIED.
+ */
 export interface UxpFs {
-  /** Without an encoding, resolves to an ArrayBuffer. */
+  /** fs.md readFile: "If an encoding is not supplied, the file is assumed to be a binary format" → ArrayBuffer. */
   readFile(path: string): Promise<ArrayBuffer>;
+  /**
+   * fs.md writeFile(path, data, options): data `string | ArrayBuffer | ArrayBufferView`, `options.flag` default "w"
+   * (Node's file-system flags, so "a" appends); resolves to the length written.
+   */
+  writeFile(path: string, data: ArrayBuffer | ArrayBufferView, options?: { flag?: string }): Promise<number>;
+  /** fs.md readdir: names of the files and folders in `path`. */
   readdir(path: string): Promise<string[]>;
+  /** fs.md mkdir(path, {recursive}): "whether parents folders should be created" (default false). */
   mkdir(path: string, options?: { recursive?: boolean }): Promise<unknown>;
+  /** fs.md rename(oldPath, newPath): "Renames or moves, if required, the file"; 0 or throws. */
+  rename(oldPath: string, newPath: string): Promise<unknown>;
+  /** fs.md unlink(path): deletes the file; 0 or throws. */
+  unlink(path: string): Promise<unknown>;
+  /** fs.md lstat(path): Node's Stats of the file or folder. */
+  lstat(path: string): Promise<UxpStats>;
+  /** fs.md open(path, flag = "r", mode): resolves to the file descriptor. */
+  open(path: string, flag?: string): Promise<number>;
+  /** fs.md close(fd). */
+  close(fd: number): Promise<unknown>;
+  /**
+   * fs.md read(fd, buffer, offset, length, position): `buffer` an ArrayBuffer, `offset` into it, `position` the file
+   * position (−1: the current one) → `{bytesRead, buffer}`.
+   */
+  read(fd: number, buffer: ArrayBuffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  /**
+   * fs.md write(fd, buffer, offset, length, position): `buffer` an ArrayBuffer, `offset` into it; `position` −1 writes
+   * "from the current file position" → `{bytesWritten, buffer}`.
+   */
+  write(fd: number, buffer: ArrayBuffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+}
+
+/**
+ * A `File` from `localFileSystem.getFileForOpening` (DOCS Modules/uxp/Persistent File Storage/File.md, Entry.md):
+ * `name`, `nativePath`, and `read({format: formats.binary})` → ArrayBuffer (default format utf8).
+ */
+export interface UxpFile {
+  readonly name: string;
+  readonly nativePath: string;
+  read(options: { format: symbol }): Promise<ArrayBuffer | string>;
 }
 
 /** `require('uxp')`: panel registration, the data-folder lookup for messages, and the host's version. */
@@ -198,7 +253,15 @@ export interface UxpModule {
     readonly localFileSystem: {
       getDataFolder(): Promise<{ readonly nativePath: string }>;
       getPluginFolder(): Promise<{ readonly nativePath: string }>;
+      /**
+       * DOCS Persistent File Storage/FileSystemProvider.md getFileForOpening({types, allowMultiple, initialDomain}):
+       * "Returns: Promise<File|Array<File>> based on allowMultiple. Return empty if no file was selected." Needs
+       * manifest `localFileSystem: "request"` ("plugin … doesn't enable file picker APIs", manifest-v5).
+       */
+      getFileForOpening(options: { types?: string[]; allowMultiple?: boolean }): Promise<UxpFile | UxpFile[] | null | undefined>;
     };
+    /** DOCS Persistent File Storage/formats.md: `binary` and `utf8` symbols for File.read/write. */
+    readonly formats: { readonly binary: symbol; readonly utf8: symbol };
   };
   readonly host: { readonly name: string; readonly version: string };
 }

@@ -1,22 +1,29 @@
 /**
  * The panel's controller in Photoshop: holds the panel state, turns button presses into find/restore runs on the
  * active layer, maps every failure to a plain-words status, and drives the face layers' opacity from the slider.
- * The Lit panel (ui/) sees only the `PanelController` contract.
+ * The Models section (download, import, remove) lives in models-controller.ts, composed in here. The Lit panel (ui/)
+ * sees only the `PanelController` contract.
  */
+import type { Catalog } from '../../core/catalog';
 import { DETECTOR_KINDS, type DetectorKind } from '../../core/detect/types';
+import type { DownloadOptions } from '../../core/download';
 import { isAbortError, RestoreError } from '../../core/errors';
 import type { Restorer } from '../../core/restorer';
 import type { Upsampler } from '../../core/upsampler';
 import type { ModelRuntime } from '../../core/runtime';
 import type { PanelController, PanelFace, PanelState, StatusKind } from '../../../ui/panel-controller';
 import { createAbortSource, runModal, type AbortSource } from './modal';
+import { bundledCatalog } from './bundled-catalog';
 import { createEngineCache } from './engine-cache';
+import { choicesFor } from './model-choices';
 import { DETECTOR_LABELS, findInstalledModels, modelsMissing, upscalerMissing, type InstalledModels } from './model-store';
+import { createModelsController } from './models-controller';
 import { estimateUpscale, LONG_RUN_SECONDS } from './upscale-plan';
 import type { PsLayer, PsModules } from './ps-api';
 import { findTarget } from './preflight';
 import { isRefusal } from './refusals';
 import { findFaces, restoreFaces, type FoundFaces } from './restore-run';
+import type { FetchLike } from './uxp-model-host';
 
 export interface ControllerDeps {
   readonly ps: PsModules;
@@ -28,6 +35,8 @@ export interface ControllerDeps {
   readonly yieldToHost?: () => Promise<void>;
   /** ×2/×4 runs estimated longer than this ask first. Default LONG_RUN_SECONDS. */
   readonly longRunSeconds?: number;
+  /** The model catalog (default: models/catalog.json, bundled) and `fetch` for downloads (none: downloads are off). */
+  readonly models?: { readonly catalog?: Catalog; readonly fetch?: FetchLike; readonly download?: Omit<DownloadOptions, 'signal' | 'onProgress'> };
 }
 
 export interface RestoreController extends PanelController {
@@ -35,8 +44,6 @@ export interface RestoreController extends PanelController {
   readonly ready: Promise<void>;
   dispose(): Promise<void>;
 }
-
-const modelLabel = (file: string): string => file.replace(/\.onnx$/i, '');
 
 const UPSCALE_CHOICES: PanelState['upscales'] = [
   { id: '1', label: '×1 · faces only' },
@@ -74,6 +81,9 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
     strength: 1,
     canSetStrength: false,
     canRun: deps.runtimeCheck.canRun,
+    catalogModels: [],
+    isImporting: false,
+    canDownload: deps.models?.fetch !== undefined,
   };
   const set = (patch: Partial<PanelState>): void => {
     state = { ...state, ...patch };
@@ -86,17 +96,32 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
   let selected = new Set<number>();
   let run: AbortSource | undefined;
   let lastLayers: { documentID: number; layers: readonly PsLayer[] } | undefined;
+  const catalog = deps.models?.catalog ?? bundledCatalog();
 
   const engines = createEngineCache({ fs: ps.fs, createRuntime: deps.createRuntime, yieldToHost: () => (modalYield ?? idleYield)() });
+  const chosenModel = () => installed?.restore.find((m) => m.id === state.modelId);
+  const chosenUpscaler = () => installed?.upscale.find((m) => m.id === state.upscalerId);
   const getRestorer = (): Promise<Restorer> => {
     const detector = installed!.detectors.find((d) => d.kind === state.detectorId) ?? installed!.detectors[0];
-    return engines.restorer(state.modelId ?? '', detector);
+    return engines.restorer(chosenModel()!, detector);
   };
   const getUpsampler = (): Promise<Upsampler> => {
-    const file = state.upscalerId;
-    if (!file || !installed!.upscale.includes(file)) return Promise.reject(upscalerMissing(installed!));
-    return engines.upsampler(file);
+    const model = chosenUpscaler();
+    if (!model) return Promise.reject(models.downloadingRefusal('upsampler') ?? upscalerMissing(installed!, catalog));
+    return engines.upsampler(model);
   };
+
+  /** Re-reads the models folder after a download, import or removal (of `changed` paths) and refreshes the choices. */
+  const reload = async (changed: readonly string[] = []): Promise<InstalledModels> => {
+    installed = await findInstalledModels(ps.fs, ps.uxp, catalog);
+    engines.invalidate(changed); // a file may have been replaced under the same name
+    set(choicesFor(installed, state));
+    return installed;
+  };
+  const models = createModelsController({
+    ps, catalog, ...(deps.models?.fetch ? { fetch: deps.models.fetch } : {}), ...(deps.models?.download ? { download: deps.models.download } : {}),
+    getState: () => state, set, reload, isBusy: () => state.phase !== 'idle' && state.phase !== 'confirming',
+  });
 
   const facesFrom = (f: FoundFaces): PanelFace[] =>
     f.faces.map((face, i) => ({ number: face.index + 1, score: face.score, thumbnail: f.thumbnails[i] ?? '', isSelected: selected.has(face.index + 1) }));
@@ -104,7 +129,7 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
   /** Runs one operation with the shared begin/progress/error/end handling. */
   const operate = async (phase: 'detecting' | 'restoring', body: (abort: AbortSource) => Promise<void>): Promise<void> => {
     if (state.phase !== 'idle') return;
-    const missing = installed ? modelsMissing(installed) : undefined;
+    const missing = installed ? models.missingRefusal(installed, chosenModel()?.entry?.id) : undefined;
     if (!state.canRun || missing) {
       set({ status: { kind: 'error', text: missing?.message ?? deps.runtimeCheck.text } });
       return;
@@ -177,11 +202,11 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
           needsConfirmation = { text: estimate.text, seconds: estimate.seconds };
           return;
         }
-        upscale = { scale, upsampler: up, modelLabel: modelLabel(state.upscalerId ?? ''), seconds: estimate.seconds };
+        upscale = { scale, upsampler: up, modelLabel: chosenUpscaler()?.label ?? '', seconds: estimate.seconds };
       }
       const outcome = await restoreFaces(ps, target, {
         restorer: await getRestorer(),
-        modelLabel: modelLabel(state.modelId ?? ''),
+        modelLabel: chosenModel()?.label ?? '',
         isOnlyCenterFace: state.isOnlyCenterFace,
         listed: found ? { found, selected } : undefined,
         strength: state.strength,
@@ -209,16 +234,10 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
 
   const ready = (async () => {
     try {
-      installed = await findInstalledModels(ps.fs, ps.uxp);
-      const missing = modelsMissing(installed);
-      const detectors = installed.detectors.map((d) => ({ id: d.kind, label: DETECTOR_LABELS[d.kind] }));
+      const present = await reload();
+      await models.start(present.folder, present);
+      const missing = modelsMissing(present, catalog);
       set({
-        models: installed.restore.map((file) => ({ id: file, label: modelLabel(file) })),
-        modelId: installed.restore.find((f) => /v1\.4/i.test(f)) ?? installed.restore[0],
-        detectors: detectors.length > 0 ? detectors : state.detectors,
-        detectorId: detectors[0]?.id ?? state.detectorId,
-        upscalers: installed.upscale.map((file) => ({ id: file, label: modelLabel(file) })),
-        upscalerId: installed.upscale.find((f) => /general-x4v3/i.test(f)) ?? installed.upscale[0],
         status: missing
           ? { kind: 'error', text: missing.message }
           : !deps.runtimeCheck.canRun
@@ -302,7 +321,13 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
       set({ faces: facesFrom(found) });
     },
 
+    downloadModel: (id) => models.downloadModel(id),
+    cancelDownload: (id) => models.cancelDownload(id),
+    importModel: () => models.importModel(),
+    removeModel: (id) => models.removeModel(id),
+
     async dispose() {
+      models.dispose();
       run?.abort();
       listeners.clear();
       await engines.dispose();

@@ -1,0 +1,193 @@
+/**
+ * What the plugin injects into the engine's model manager (src/core/model-host.ts): the data-folder store, an HTTP
+ * transport over `fetch`, a pure-JS SHA-256 and the host's clock. Downloads run outside `executeAsModal` (they do
+ * not touch a document), so Photoshop stays usable while a model arrives.
+ */
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex } from '@noble/hashes/utils';
+import { AbortError, type AbortSignalLike } from '../../core/errors';
+import type { Clock, HttpResponse, HttpTransport, ModelHost, Sha256 } from '../../core/model-host';
+import type { UxpFs } from './ps-api';
+import { createUxpModelStore } from './uxp-model-store';
+
+/** The part of a fetch body reader the transport uses (WHATWG ReadableStreamDefaultReader). */
+interface BodyReader {
+  read(): Promise<{ done: boolean; value?: ArrayBufferView | ArrayBuffer }>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+/** The part of a fetch Response the transport uses. */
+export interface FetchResponseLike {
+  readonly status: number;
+  /** The final URL after the redirects fetch followed. */
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+  readonly body?: { getReader?(): BodyReader } | null;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** `window.fetch` as the transport calls it (DOCS uxp-api/reference-js/Global Members/Data Transfers/fetch.md). */
+export type FetchLike = (url: string, init: {
+  method: 'GET';
+  headers: Record<string, string>;
+  redirect: 'follow';
+  credentials: 'omit';
+  signal?: AbortSignal;
+}) => Promise<FetchResponseLike>;
+
+/** While a platform buffers a whole body (no streaming), an empty chunk this often keeps the download's idle timer alive. */
+const HEARTBEAT_MS = 5000;
+
+function asBytes(value: ArrayBufferView | ArrayBuffer): Uint8Array {
+  // Byte views from another realm fail `instanceof`: rebuild from the buffer.
+  return ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value);
+}
+
+/**
+ * An HttpTransport over `fetch`. fetch follows redirects itself, so `url` is the final one; the manifest must list
+ * every host on the way (manifest.json requiredPermissions.network.domains).
+ * @example
+ * const transport = createFetchTransport(window.fetch.bind(window));
+ */
+export function createFetchTransport(fetchFn: FetchLike): HttpTransport {
+  return {
+    async get(url, { headers, signal }) {
+      if (signal.aborted) throw new AbortError('The download was cancelled');
+      // UXP declares AbortController (cc-ext-uxp-types) but its effect on a running fetch is UNVERIFIED; where it is
+      // missing, cancel() still stops reading the body.
+      const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
+      let reader: BodyReader | undefined;
+      let isCancelled = false;
+      const cancel = (): void => {
+        if (isCancelled) return;
+        isCancelled = true;
+        signal.removeEventListener?.('abort', cancel);
+        controller?.abort();
+        reader?.cancel().catch(() => undefined);
+      };
+      signal.addEventListener?.('abort', cancel, { once: true });
+      let response: FetchResponseLike;
+      try {
+        response = await fetchFn(url, { method: 'GET', headers: { ...headers }, redirect: 'follow', credentials: 'omit', ...(controller ? { signal: controller.signal } : {}) });
+      } catch (error) {
+        cancel();
+        throw signal.aborted ? new AbortError('The download was cancelled', { cause: error }) : error;
+      }
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        const body = response.body;
+        if (body && typeof body.getReader === 'function') {
+          reader = body.getReader();
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return;
+            if (value && value.byteLength > 0) yield asBytes(value);
+          }
+        }
+        // Whether UXP's fetch streams bodies is UNVERIFIED; without a reader the body arrives in one piece. Empty
+        // chunks meanwhile tell the manager the transfer is alive (progress then jumps from 0 to done at the end).
+        const whole = response.arrayBuffer().then((buffer) => ({ buffer }));
+        for (;;) {
+          let stop: (() => void) | undefined;
+          const beat = new Promise<undefined>((resolve) => {
+            const timer = setTimeout(() => resolve(undefined), HEARTBEAT_MS);
+            stop = () => clearTimeout(timer);
+          });
+          const next = await Promise.race([whole, beat]).finally(() => stop?.());
+          if (next) {
+            yield new Uint8Array(next.buffer);
+            return;
+          }
+          yield new Uint8Array(0);
+        }
+      }
+      const result: HttpResponse = {
+        status: response.status,
+        url: response.url || url,
+        header: (name) => response.headers.get(name) ?? undefined,
+        body: chunks(),
+        cancel,
+      };
+      return result;
+    },
+  };
+}
+
+/** SHA-256 in plain JavaScript (@noble/hashes): UXP documents no SubtleCrypto digest, and models are hashed as they stream. */
+export function createSha256(): Sha256 {
+  const hash = sha256.create();
+  return {
+    update(bytes) {
+      hash.update(bytes);
+    },
+    digest: () => bytesToHex(hash.digest()),
+  };
+}
+
+/** Date.now and setTimeout, the timers every UXP panel has. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(fn, ms) {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
+export interface UxpModelHostOptions {
+  readonly fs: UxpFs;
+  /** The models folder's path on disk, for messages. */
+  readonly location: string;
+  /** Absent: downloads are refused (the manager says to put the file into the folder instead). */
+  readonly fetch?: FetchLike;
+  readonly warn?: (code: string, message: string) => void;
+  readonly clock?: Clock;
+}
+
+/**
+ * The ModelHost of the plugin.
+ * @example
+ * const host = createUxpModelHost({ fs: ps.fs, location: '/Users/me/…/models', fetch: window.fetch.bind(window) });
+ */
+export function createUxpModelHost(options: UxpModelHostOptions): ModelHost {
+  return {
+    store: createUxpModelStore({ fs: options.fs, location: options.location }),
+    ...(options.fetch ? { transport: createFetchTransport(options.fetch) } : {}),
+    sha256: createSha256,
+    clock: options.clock ?? systemClock,
+    ...(options.warn ? { warn: options.warn } : {}),
+  };
+}
+
+/**
+ * An abort source whose signal also delivers 'abort' events, which the download needs to stop a wait at once
+ * (src/core/download.ts). The modal's AbortSource (modal.ts) only sets a flag, enough between model runs.
+ */
+export interface ListenableAbortSource {
+  readonly signal: AbortSignalLike & { readonly reason: unknown };
+  abort(reason?: unknown): void;
+}
+
+export function createListenableAbortSource(): ListenableAbortSource {
+  const listeners = new Set<() => void>();
+  const state = {
+    aborted: false,
+    reason: undefined as unknown,
+    addEventListener(_type: 'abort', listener: () => void) {
+      listeners.add(listener);
+    },
+    removeEventListener(_type: 'abort', listener: () => void) {
+      listeners.delete(listener);
+    },
+  };
+  return {
+    signal: state,
+    abort(reason = new AbortError('The download was cancelled')) {
+      if (state.aborted) return;
+      state.aborted = true;
+      state.reason = reason;
+      for (const listener of [...listeners]) {
+        listeners.delete(listener);
+        listener();
+      }
+    },
+  };
+}
