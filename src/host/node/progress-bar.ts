@@ -1,11 +1,40 @@
 /** A one-line progress bar on stderr, drawn only when stderr is a terminal. */
 import type { ProgressEvent } from '../../core/progress';
 
-export class ProgressBar {
+/** One status line redrawn in place on a terminal (at most 10 Hz, the final draw always), cleared before messages. */
+class TerminalLine {
   private lastDraw = 0;
   private visible = false;
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly width = 28) {}
+  constructor(protected readonly stream: NodeJS.WriteStream) {}
+
+  protected static bar(fraction: number, width: number): string {
+    const filled = Math.round(fraction * width);
+    return '█'.repeat(filled) + '░'.repeat(width - filled);
+  }
+
+  /** Redraws the line with `text`; skipped when the last draw was under 100 ms ago, unless `isFinal`. */
+  protected draw(text: string, isFinal: boolean): void {
+    const now = Date.now();
+    if (!isFinal && now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const cols = this.stream.columns || 100;
+    this.stream.write(`\r${text.slice(0, cols - 1).padEnd(Math.min(cols - 1, text.length + 4))}`);
+    this.visible = true;
+  }
+
+  /** Clears the line so a message line can be printed. */
+  clear(): void {
+    if (!this.visible) return;
+    this.stream.write('\r\x1b[K');
+    this.visible = false;
+  }
+}
+
+export class ProgressBar extends TerminalLine {
+  constructor(stream: NodeJS.WriteStream = process.stderr, private readonly width = 28) {
+    super(stream);
+  }
 
   get isEnabled(): boolean {
     return this.stream.isTTY === true;
@@ -14,24 +43,10 @@ export class ProgressBar {
   /** Draws `event` for file `fileIndex` of `fileCount` (throttled to 10 Hz except the final event). */
   update(label: string, fileIndex: number, fileCount: number, event: ProgressEvent): void {
     if (!this.isEnabled) return;
-    const now = Date.now();
-    if (event.fraction < 1 && now - this.lastDraw < 100) return;
-    this.lastDraw = now;
     const overall = (fileIndex + event.fraction) / fileCount;
-    const filled = Math.round(overall * this.width);
-    const bar = '█'.repeat(filled) + '░'.repeat(this.width - filled);
     const unit = event.total > 1 ? ` ${event.done}/${event.total}` : '';
-    const text = `${bar} ${(overall * 100).toFixed(0).padStart(3)}%  [${fileIndex + 1}/${fileCount}] ${label}: ${event.stage}${unit}`;
-    const cols = this.stream.columns || 100;
-    this.stream.write(`\r${text.slice(0, cols - 1).padEnd(Math.min(cols - 1, text.length + 4))}`);
-    this.visible = true;
-  }
-
-  /** Clears the bar so a message line can be printed. */
-  clear(): void {
-    if (!this.visible) return;
-    this.stream.write('\r\x1b[K');
-    this.visible = false;
+    const text = `${TerminalLine.bar(overall, this.width)} ${(overall * 100).toFixed(0).padStart(3)}%  [${fileIndex + 1}/${fileCount}] ${label}: ${event.stage}${unit}`;
+    this.draw(text, event.fraction >= 1);
   }
 }
 
@@ -47,12 +62,12 @@ function clock(seconds: number): string {
  * A download's progress on stderr: a bar with bytes, percent, speed and time left on a terminal (10 Hz); in logs
  * and pipes one line each time another 10 % is done (each 10 MB when the size is unknown).
  */
-export class DownloadProgress {
-  private lastDraw = 0;
-  private visible = false;
+export class DownloadProgress extends TerminalLine {
   private lastStep = -1;
 
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly label: string, private readonly width = 24) {}
+  constructor(stream: NodeJS.WriteStream, private readonly label: string, private readonly width = 24) {
+    super(stream);
+  }
 
   update(event: ProgressEvent): void {
     const { done, total, rate, secondsLeft } = event;
@@ -67,24 +82,10 @@ export class DownloadProgress {
       this.stream.write(`${this.label}: ${what}${speed ? `, ${speed}` : ''}${left})\n`);
       return;
     }
-    const now = Date.now();
-    if (event.fraction < 1 && now - this.lastDraw < 100) return;
-    this.lastDraw = now;
     const fraction = total > 0 ? Math.min(1, done / total) : 0;
-    const filled = Math.round(fraction * this.width);
-    const bar = total > 0 ? '█'.repeat(filled) + '░'.repeat(this.width - filled) : '';
+    const bar = total > 0 ? TerminalLine.bar(fraction, this.width) : '';
     const amount = total > 0 ? `${(fraction * 100).toFixed(0).padStart(3)}%  ${mb(done)}/${mb(total)} MB` : `${mb(done)} MB`;
     const eta = secondsLeft !== undefined && done < total ? `  ETA ${clock(secondsLeft)}` : '';
-    const text = `${this.label} ${bar} ${amount}${speed ? `  ${speed}` : ''}${eta}`;
-    const cols = this.stream.columns || 100;
-    this.stream.write(`\r${text.slice(0, cols - 1).padEnd(Math.min(cols - 1, text.length + 4))}`);
-    this.visible = true;
-  }
-
-  /** Clears the bar so a message line can be printed. */
-  clear(): void {
-    if (!this.visible) return;
-    this.stream.write('\r\x1b[K');
-    this.visible = false;
+    this.draw(`${this.label} ${bar} ${amount}${speed ? `  ${speed}` : ''}${eta}`, event.fraction >= 1);
   }
 }
