@@ -14,14 +14,32 @@ export interface AbortSource {
   abort(reason?: unknown): void;
 }
 
-export function createAbortSource(): AbortSource {
-  const state = { aborted: false, reason: undefined as unknown };
+/**
+ * `defaultReason` is what `abort()` without a reason records. The signal also delivers 'abort' events, which a
+ * download needs to stop a wait at once (src/core/download.ts); between model runs the flag is enough.
+ */
+export function createAbortSource(defaultReason: () => unknown = () => new Error('Cancelled')): AbortSource {
+  const listeners = new Set<() => void>();
+  const state = {
+    aborted: false,
+    reason: undefined as unknown,
+    addEventListener(_type: 'abort', listener: () => void) {
+      listeners.add(listener);
+    },
+    removeEventListener(_type: 'abort', listener: () => void) {
+      listeners.delete(listener);
+    },
+  };
   return {
     signal: state,
-    abort(reason = new Error('Cancelled')) {
+    abort(reason = defaultReason()) {
       if (state.aborted) return;
       state.aborted = true;
       state.reason = reason;
+      for (const listener of [...listeners]) {
+        listeners.delete(listener);
+        listener();
+      }
     },
   };
 }

@@ -6,7 +6,7 @@
  * Downloads run outside `executeAsModal`: they touch no document, so restores go on meanwhile.
  */
 import type { Catalog, CatalogEntry, ModelRole } from '../../core/catalog';
-import { describeError, isAbortError, RestoreError } from '../../core/errors';
+import { AbortError, describeError, isAbortError, RestoreError } from '../../core/errors';
 import type { DownloadOptions } from '../../core/download';
 import { checkModelBytes } from '../../core/model-check';
 import type { InstallRecord, ModelHost } from '../../core/model-host';
@@ -16,7 +16,8 @@ import { downloadLabel, formatSize } from './model-format';
 import { modelsMissing, type InstalledModel, type InstalledModels } from './model-store';
 import type { PsModules, UxpFile } from './ps-api';
 import { Refusal } from './refusals';
-import { createListenableAbortSource, createUxpModelHost, type FetchLike, type ListenableAbortSource } from './uxp-model-host';
+import { createUxpModelHost, type FetchLike } from './uxp-model-host';
+import { createAbortSource, type AbortSource } from './modal';
 
 export interface ModelsControllerDeps {
   readonly ps: PsModules;
@@ -119,7 +120,7 @@ function catalogIdFor(catalog: Catalog, role: ModelRole, fileName: string): stri
 
 export function createModelsController(deps: ModelsControllerDeps): ModelsController {
   const { ps, catalog } = deps;
-  const downloads = new Map<string, { abort: ListenableAbortSource; entry: CatalogEntry; progress?: PanelProgress }>();
+  const downloads = new Map<string, { abort: AbortSource; entry: CatalogEntry; progress?: PanelProgress }>();
   const warnings: Array<{ code: string; message: string }> = [];
   let manager: ModelManager | undefined;
   let host: ModelHost | undefined;
@@ -188,8 +189,8 @@ export function createModelsController(deps: ModelsControllerDeps): ModelsContro
     async downloadModel(id) {
       const entry = catalog.models.find((m) => m.id === id);
       if (!manager || !entry || downloads.has(id)) return;
-      const abort = createListenableAbortSource();
-      const download: { abort: ListenableAbortSource; entry: CatalogEntry; progress?: PanelProgress } = { abort, entry };
+      const abort = createAbortSource(() => new AbortError('The download was cancelled'));
+      const download: { abort: AbortSource; entry: CatalogEntry; progress?: PanelProgress } = { abort, entry };
       downloads.set(id, download);
       publish();
       try {

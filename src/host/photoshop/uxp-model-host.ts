@@ -5,7 +5,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex } from '@noble/hashes/utils';
-import { AbortError, type AbortSignalLike } from '../../core/errors';
+import { AbortError } from '../../core/errors';
 import type { Clock, HttpResponse, HttpTransport, ModelHost, Sha256 } from '../../core/model-host';
 import type { UxpFs } from './ps-api';
 import { createUxpModelStore } from './uxp-model-store';
@@ -157,37 +157,3 @@ export function createUxpModelHost(options: UxpModelHostOptions): ModelHost {
   };
 }
 
-/**
- * An abort source whose signal also delivers 'abort' events, which the download needs to stop a wait at once
- * (src/core/download.ts). The modal's AbortSource (modal.ts) only sets a flag, enough between model runs.
- */
-export interface ListenableAbortSource {
-  readonly signal: AbortSignalLike & { readonly reason: unknown };
-  abort(reason?: unknown): void;
-}
-
-export function createListenableAbortSource(): ListenableAbortSource {
-  const listeners = new Set<() => void>();
-  const state = {
-    aborted: false,
-    reason: undefined as unknown,
-    addEventListener(_type: 'abort', listener: () => void) {
-      listeners.add(listener);
-    },
-    removeEventListener(_type: 'abort', listener: () => void) {
-      listeners.delete(listener);
-    },
-  };
-  return {
-    signal: state,
-    abort(reason = new AbortError('The download was cancelled')) {
-      if (state.aborted) return;
-      state.aborted = true;
-      state.reason = reason;
-      for (const listener of [...listeners]) {
-        listeners.delete(listener);
-        listener();
-      }
-    },
-  };
-}
