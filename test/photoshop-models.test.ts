@@ -12,7 +12,7 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parseCatalog, type Catalog, type CatalogEntry } from '../src/core/catalog';
-import { formatSize } from '../src/host/photoshop/model-format';
+import { formatSize } from '../src/host/panel/model-format';
 import { createUxpModelStore } from '../src/host/photoshop/uxp-model-store';
 import type { FetchLike } from '../src/host/photoshop/uxp-model-host';
 import type { PanelModel } from '../ui/panel-controller';

@@ -7,7 +7,7 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { bundledCatalog } from '../src/host/photoshop/bundled-catalog';
-import { formatSize } from '../src/host/photoshop/model-format';
+import { formatSize } from '../src/host/panel/model-format';
 import type { PsDocument, PsLayer } from '../src/host/photoshop/ps-api';
 import type { DocumentSnapshot, DocumentSpec, LayerSnapshot, LayerSpec } from './fakes/photoshop-fake';
 import { loadPhoto, makeHarness, openPhotoAsBackground, photoLayer, type Harness, type Photo } from './helpers/photoshop-harness';

@@ -6,43 +6,10 @@
  */
 import type { AbortSignalLike } from '../../core/errors';
 import type { PsCore, PsExecutionContext } from './ps-api';
-import { Refusal } from './refusals';
+import { createAbortSource, type AbortSource } from '../panel/abort-source';
+import { Refusal } from '../panel/refusals';
 
-/** A minimal AbortSignal: UXP documents no AbortController, so the plugin carries its own. */
-export interface AbortSource {
-  readonly signal: AbortSignalLike & { readonly reason: unknown };
-  abort(reason?: unknown): void;
-}
-
-/**
- * `defaultReason` is what `abort()` without a reason records. The signal also delivers 'abort' events, which a
- * download needs to stop a wait at once (src/core/download.ts); between model runs the flag is enough.
- */
-export function createAbortSource(defaultReason: () => unknown = () => new Error('Cancelled')): AbortSource {
-  const listeners = new Set<() => void>();
-  const state = {
-    aborted: false,
-    reason: undefined as unknown,
-    addEventListener(_type: 'abort', listener: () => void) {
-      listeners.add(listener);
-    },
-    removeEventListener(_type: 'abort', listener: () => void) {
-      listeners.delete(listener);
-    },
-  };
-  return {
-    signal: state,
-    abort(reason = defaultReason()) {
-      if (state.aborted) return;
-      state.aborted = true;
-      state.reason = reason;
-      for (const listener of [...listeners]) {
-        listeners.delete(listener);
-        listener();
-      }
-    },
-  };
-}
+export { createAbortSource, type AbortSource };
 
 export interface ModalScope {
   /** Fires on the panel's Cancel or Photoshop's (Esc / progress dialog). */

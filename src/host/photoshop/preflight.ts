@@ -4,7 +4,7 @@
  */
 import type { PixelImage } from '../../core/image';
 import type { PsApp, PsBounds, PsComponentSize, PsDocument, PsLayer } from './ps-api';
-import { Refusal, notPixelLayer, unsupportedMode } from './refusals';
+import { Refusal, notPixelLayer, unsupportedMode } from '../panel/refusals';
 
 /** What a restore reads from and writes next to. */
 export interface RestoreTarget {

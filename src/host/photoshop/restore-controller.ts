@@ -10,20 +10,23 @@ import type { DownloadOptions } from '../../core/download';
 import { isAbortError, RestoreError } from '../../core/errors';
 import type { Restorer } from '../../core/restorer';
 import type { Upsampler } from '../../core/upsampler';
-import type { ModelRuntime } from '../../core/runtime';
+import type { ModelRuntime, ModelSource } from '../../core/runtime';
 import type { PanelController, PanelFace, PanelState, StatusKind } from '../../../ui/panel-controller';
 import { createAbortSource, runModal, type AbortSource } from './modal';
 import { bundledCatalog } from './bundled-catalog';
-import { createEngineCache } from './engine-cache';
-import { choicesFor } from './model-choices';
-import { DETECTOR_LABELS, findInstalledModels, modelsMissing, upscalerMissing, type InstalledModels } from './model-store';
-import { createModelsController } from './models-controller';
+import { createEngineCache } from '../panel/engine-cache';
+import { choicesFor } from '../panel/model-choices';
+import { DETECTOR_LABELS, findInstalledModels, modelsMissing, upscalerMissing, type InstalledModels } from '../panel/installed-models';
+import { createModelsController } from '../panel/models-controller';
+import { ROLE_FOLDERS } from '../../core/model-manager';
 import { estimateUpscale, LONG_RUN_SECONDS } from './upscale-plan';
 import type { PsLayer, PsModules } from './ps-api';
 import { findTarget } from './preflight';
-import { isRefusal } from './refusals';
+import { isRefusal } from '../panel/refusals';
 import { findFaces, restoreFaces, type FoundFaces } from './restore-run';
-import type { FetchLike } from './uxp-model-host';
+import { createUxpModelHost, type FetchLike } from './uxp-model-host';
+import { createUxpModelStore, MODELS_URL, modelsFolder, pickOnnxFile } from './uxp-model-store';
+import { PLUGIN_TILE } from './write-background';
 
 export interface ControllerDeps {
   readonly ps: PsModules;
@@ -98,7 +101,11 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
   let lastLayers: { documentID: number; layers: readonly PsLayer[] } | undefined;
   const catalog = deps.models?.catalog ?? bundledCatalog();
 
-  const engines = createEngineCache({ fs: ps.fs, createRuntime: deps.createRuntime, yieldToHost: () => (modalYield ?? idleYield)() });
+  // The models folder's path on disk (for messages), known once the data folder has been asked for (reload).
+  let folder = '';
+  // One fs.readFile per model: UXP memory is tight, and the bytes go to the runtime whole.
+  const readFile = async (path: string): Promise<ModelSource> => ({ label: path.slice(path.lastIndexOf('/') + 1), location: new Uint8Array(await ps.fs.readFile(`${MODELS_URL}/${path}`)) });
+  const engines = createEngineCache({ readModel: readFile, tile: PLUGIN_TILE, createRuntime: deps.createRuntime, yieldToHost: () => (modalYield ?? idleYield)() });
   const chosenModel = () => installed?.restore.find((m) => m.id === state.modelId);
   const chosenUpscaler = () => installed?.upscale.find((m) => m.id === state.upscalerId);
   const getRestorer = (): Promise<Restorer> => {
@@ -113,13 +120,19 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
 
   /** Re-reads the models folder after a download, import or removal (of `changed` paths) and refreshes the choices. */
   const reload = async (changed: readonly string[] = []): Promise<InstalledModels> => {
-    installed = await findInstalledModels(ps.fs, ps.uxp, catalog);
+    folder ||= await modelsFolder(ps);
+    // Empty role folders on first run give the user somewhere to put files by hand.
+    for (const sub of Object.values(ROLE_FOLDERS)) await ps.fs.mkdir(`${MODELS_URL}/${sub}`, { recursive: true }).catch(() => undefined);
+    installed = await findInstalledModels(createUxpModelStore({ fs: ps.fs, location: folder }), catalog, folder);
     engines.invalidate(changed); // a file may have been replaced under the same name
     set(choicesFor(installed, state));
     return installed;
   };
   const models = createModelsController({
-    ps, catalog, ...(deps.models?.fetch ? { fetch: deps.models.fetch } : {}), ...(deps.models?.download ? { download: deps.models.download } : {}),
+    catalog,
+    createHost: (warn) => createUxpModelHost({ fs: ps.fs, location: folder, ...(deps.models?.fetch ? { fetch: deps.models.fetch } : {}), warn }),
+    pickFile: () => pickOnnxFile(ps),
+    ...(deps.models?.download ? { download: deps.models.download } : {}),
     getState: () => state, set, reload, isBusy: () => state.phase !== 'idle' && state.phase !== 'confirming',
   });
 
@@ -235,7 +248,7 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
   const ready = (async () => {
     try {
       const present = await reload();
-      await models.start(present.folder, present);
+      await models.start(present);
       const missing = modelsMissing(present, catalog);
       set({
         status: missing

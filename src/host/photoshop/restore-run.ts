@@ -14,7 +14,7 @@ import { readLayerPixels, type LayerPixels } from './layer-pixels';
 import { runModal } from './modal';
 import { checkVisiblePixels, type RestoreTarget } from './preflight';
 import type { PsImaging, PsLayer, PsModules } from './ps-api';
-import { Refusal } from './refusals';
+import { Refusal } from '../panel/refusals';
 import { formatDuration } from './upscale-plan';
 import { enlargeDocument, writeUpscaledLayer } from './write-background';
 import { writeFaceLayers } from './write-faces';

@@ -8,7 +8,8 @@
  */
 import { AbortError, RestoreError, type AbortSignalLike } from '../../core/errors';
 import type { FileWriter, ModelStore } from '../../core/model-host';
-import type { UxpFs } from './ps-api';
+import type { PickedFile } from '../panel/models-controller';
+import type { PsModules, UxpFile, UxpFs } from './ps-api';
 import { decodeUtf8, encodeUtf8 } from './utf8';
 
 /** The models folder inside the plugin's data folder. */
@@ -205,4 +206,20 @@ function waitFor(promise: Promise<void>, signal: AbortSignalLike | undefined): P
       resolve();
     }, () => resolve());
   });
+}
+
+/** The models folder on disk: the data folder's native path + `models`, in the platform's separator. */
+export async function modelsFolder(ps: Pick<PsModules, 'uxp'>): Promise<string> {
+  const data = (await ps.uxp.storage.localFileSystem.getDataFolder()).nativePath.replace(/[\\/]+$/, '');
+  return `${data}${data.includes('\\') ? '\\' : '/'}models`;
+}
+
+/** The file picker for an .onnx model, read as bytes (DOCS uxp-api/reference-js/Modules/uxp/Persistent File Storage/FileSystemProvider getFileForOpening). */
+export async function pickOnnxFile(ps: Pick<PsModules, 'uxp'>): Promise<PickedFile | undefined> {
+  const picked = await ps.uxp.storage.localFileSystem.getFileForOpening({ types: ['onnx'], allowMultiple: false });
+  const file: UxpFile | undefined = Array.isArray(picked) ? picked[0] : (picked ?? undefined);
+  if (!file) return undefined;
+  const data = await file.read({ format: ps.uxp.storage.formats.binary });
+  if (typeof data === 'string') throw new RestoreError('HOST_FAILURE', `${file.name} was read as text, not bytes`);
+  return { name: file.name, source: file.nativePath || file.name, bytes: new Uint8Array(data) };
 }

@@ -6,7 +6,7 @@
 import type { ModelRole } from '../../core/catalog';
 import { DETECTOR_KINDS } from '../../core/detect/types';
 import type { PanelState } from '../../../ui/panel-controller';
-import { DETECTOR_LABELS, type InstalledModel, type InstalledModels } from './model-store';
+import { DETECTOR_LABELS, type InstalledModel, type InstalledModels } from './installed-models';
 
 export type ChoicesPatch = Pick<PanelState, 'models' | 'modelId' | 'detectors' | 'detectorId' | 'upscalers' | 'upscalerId'>;
 

@@ -1,9 +1,10 @@
 /**
- * The panel's Models section in Photoshop: lists every catalog model and every imported or hand-placed file with
+ * The Models section of the panel (Photoshop) and the web page: lists every catalog model and every imported or hand-placed file with
  * its state, downloads catalog models (progress in the row, cancellable, resumable), imports an .onnx file the user
  * picks (its contract decides the role; a wrong file is refused saying what was expected and found), and removes
  * models. The engine's model manager does the work; this file turns it into panel state and plain-words status.
- * Downloads run outside `executeAsModal`: they touch no document, so restores go on meanwhile.
+ * Hosts inject the model host (store, transport) and the file picker. In Photoshop, downloads run outside
+ * `executeAsModal`: they touch no document, so restores go on meanwhile.
  */
 import type { Catalog, CatalogEntry, ModelRole } from '../../core/catalog';
 import { AbortError, describeError, isAbortError, RestoreError } from '../../core/errors';
@@ -12,18 +13,24 @@ import { checkModelBytes } from '../../core/model-check';
 import type { InstallRecord, ModelHost } from '../../core/model-host';
 import { createModelManager, type ModelManager, type ModelStatus } from '../../core/model-manager';
 import type { PanelModel, PanelProgress, PanelState, PanelStatus } from '../../../ui/panel-controller';
+import { createAbortSource, type AbortSource } from './abort-source';
 import { downloadLabel, formatSize } from './model-format';
-import { modelsMissing, type InstalledModel, type InstalledModels } from './model-store';
-import type { PsModules, UxpFile } from './ps-api';
+import { modelsMissing, type InstalledModel, type InstalledModels } from './installed-models';
 import { Refusal } from './refusals';
-import { createUxpModelHost, type FetchLike } from './uxp-model-host';
-import { createAbortSource, type AbortSource } from './modal';
+
+/** A model file the user picked: its name, where it came from (a path, for the install record) and its bytes. */
+export interface PickedFile {
+  readonly name: string;
+  readonly source: string;
+  readonly bytes: Uint8Array;
+}
 
 export interface ModelsControllerDeps {
-  readonly ps: PsModules;
   readonly catalog: Catalog;
-  /** Absent: the host cannot download (Download buttons are hidden, imports still work). */
-  readonly fetch?: FetchLike;
+  /** The model host for the models store; `warn` collects its warnings for the status line. */
+  readonly createHost: (warn: (code: string, message: string) => void) => ModelHost;
+  /** Asks the user for an .onnx file and reads it; undefined when they chose none. */
+  readonly pickFile: () => Promise<PickedFile | undefined>;
   /** Retry/timeout settings for downloads (tests shorten them). */
   readonly download?: Omit<DownloadOptions, 'signal' | 'onProgress'>;
   readonly getState: () => PanelState;
@@ -35,8 +42,8 @@ export interface ModelsControllerDeps {
 }
 
 export interface ModelsController {
-  /** Creates the manager for the models folder and lists the models. */
-  start(location: string, installed: InstalledModels): Promise<void>;
+  /** Creates the manager for the models store and lists the models. */
+  start(installed: InstalledModels): Promise<void>;
   downloadModel(id: string): Promise<void>;
   cancelDownload(id: string): void;
   importModel(): Promise<void>;
@@ -119,7 +126,7 @@ function catalogIdFor(catalog: Catalog, role: ModelRole, fileName: string): stri
 }
 
 export function createModelsController(deps: ModelsControllerDeps): ModelsController {
-  const { ps, catalog } = deps;
+  const { catalog } = deps;
   const downloads = new Map<string, { abort: AbortSource; entry: CatalogEntry; progress?: PanelProgress }>();
   const warnings: Array<{ code: string; message: string }> = [];
   let manager: ModelManager | undefined;
@@ -129,7 +136,7 @@ export function createModelsController(deps: ModelsControllerDeps): ModelsContro
   let rows: PanelModel[] = [];
   /** Installed files no install record or catalog entry names (put there by hand), with their sizes. */
   let loose: Array<{ path: string; label: string; role: ModelRole; size?: number }> = [];
-  const canDownload = deps.fetch !== undefined;
+  let canDownload = false;
 
   const status = (kind: PanelStatus['kind'], text: string): void => deps.set({ status: { kind, text } });
   /** The host's warnings since the last call, as sentences to append to a status (the codes in `except` left out). */
@@ -179,9 +186,10 @@ export function createModelsController(deps: ModelsControllerDeps): ModelsContro
   const nameOf = (id: string): string => rows.find((r) => r.id === id)?.name ?? id.replace(FILE_ID, '');
 
   return {
-    async start(location, found) {
+    async start(found) {
       installed = found;
-      host = createUxpModelHost({ fs: ps.fs, location, ...(deps.fetch ? { fetch: deps.fetch } : {}), warn: (code, message) => warnings.push({ code, message }) });
+      host = deps.createHost((code, message) => warnings.push({ code, message }));
+      canDownload = host.transport !== undefined;
       manager = createModelManager({ catalog, host });
       await relist();
     },
@@ -230,22 +238,19 @@ export function createModelsController(deps: ModelsControllerDeps): ModelsContro
       if (!manager || deps.getState().isImporting) return;
       deps.set({ isImporting: true });
       try {
-        const picked = await ps.uxp.storage.localFileSystem.getFileForOpening({ types: ['onnx'], allowMultiple: false });
-        const file: UxpFile | undefined = Array.isArray(picked) ? picked[0] : (picked ?? undefined);
+        const file = await deps.pickFile();
         if (!file) {
           status('info', 'Nothing imported: no file was chosen.');
           return;
         }
-        const data = await file.read({ format: ps.uxp.storage.formats.binary });
-        if (typeof data === 'string') throw new RestoreError('HOST_FAILURE', `${file.name} was read as text, not bytes`);
-        const bytes = new Uint8Array(data);
+        const { bytes } = file;
         const fit = roleOfBytes(bytes, file.name);
         if ('refusal' in fit) {
           status('error', `Not imported: ${sentence(fit.refusal)}`);
           return;
         }
         const as = catalogIdFor(catalog, fit.role, file.name) ?? fit.role;
-        const record = await manager.importModel(bytes, { as, source: file.nativePath || file.name });
+        const record = await manager.importModel(bytes, { as, source: file.source || file.name });
         await refresh([record.file]);
         status('success', `Imported ${file.name} as the ${ROLE_WORDS[fit.role]} “${nameOf(record.id)}”.${takeWarnings()}`);
       } catch (error) {

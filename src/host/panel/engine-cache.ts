@@ -1,18 +1,20 @@
 /**
  * The panel's engine objects, made once and kept while their model choice stays the same: one inference runtime,
  * one restorer per (restore model, detector), one upsampler per upscale model. Changing a choice disposes the old
- * object first, so only one set of sessions holds memory at a time (UXP's memory is limited).
+ * object first, so only one set of sessions holds memory at a time (UXP's and a browser tab's memory is limited).
  */
 import { detectorPixels, restoreDescriptor } from '../../core/catalog';
 import { createRestorer, type Restorer } from '../../core/restorer';
 import type { ModelRuntime } from '../../core/runtime';
 import { createUpsampler, type Upsampler } from '../../core/upsampler';
-import { readModel, type InstalledDetector, type InstalledModel } from './model-store';
-import type { UxpFs } from './ps-api';
-import { PLUGIN_TILE } from './write-background';
+import type { ModelSource } from '../../core/runtime';
+import type { InstalledDetector, InstalledModel } from './installed-models';
 
 export interface EngineCacheDeps {
-  readonly fs: UxpFs;
+  /** Reads a model file (its path in the models store) as bytes. */
+  readonly readModel: (path: string) => Promise<ModelSource>;
+  /** The upsampler's tile size (the plugin's is small, for UXP's memory); default the engine's. */
+  readonly tile?: number;
   readonly createRuntime: () => Promise<ModelRuntime>;
   /** Given to the engine objects: awaited between model runs. */
   readonly yieldToHost: () => Promise<void>;
@@ -71,20 +73,20 @@ export function createEngineCache(deps: EngineCacheDeps): EngineCache {
       runtime: await getRuntime(),
       detector: {
         kind: detector.kind,
-        source: await readModel(deps.fs, detector.path),
+        source: await deps.readModel(detector.path),
         ...(detector.entry?.role === 'detector' ? { pixels: detectorPixels(detector.entry) } : {}),
       },
       restorer: {
-        source: await readModel(deps.fs, model.path),
+        source: await deps.readModel(model.path),
         ...(model.entry?.role === 'restorer' ? { descriptor: restoreDescriptor(model.entry) } : {}),
       },
       yieldToHost: deps.yieldToHost,
     })),
     upsampler: (model) => upsamplers.get(model.path, async () => createUpsampler({
       runtime: await getRuntime(),
-      source: await readModel(deps.fs, model.path),
+      source: await deps.readModel(model.path),
       yieldToHost: deps.yieldToHost,
-      tile: PLUGIN_TILE,
+      ...(deps.tile === undefined ? {} : { tile: deps.tile }),
     })),
     invalidate(paths) {
       for (const p of paths) stale.add(p);

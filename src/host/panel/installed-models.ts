@@ -1,0 +1,171 @@
+/**
+ * What is installed in a models store, as the panel and the web page offer it: laid out as the catalog says —
+ * restore models in `restore/`, detectors in `detection/`, upscalers in `upscale/`. A file is a catalog model when it
+ * sits at the model's path or one of its aliases (publishers' names), and then carries the catalog's name and
+ * contract; any other `.onnx` in a role folder (imported, or put there by hand) is offered under its file name.
+ * Files are read as bytes and handed to the runtime; weights are never bundled with the plugin or the page.
+ */
+import { defaultEntry, entriesFor, type Catalog, type CatalogEntry, type ModelRole } from '../../core/catalog';
+import type { DetectorKind } from '../../core/detect/types';
+import { RestoreError } from '../../core/errors';
+import { checkModelBytes } from '../../core/model-check';
+import type { ModelStore } from '../../core/model-host';
+import { ROLE_FOLDERS } from '../../core/model-manager';
+import type { ModelSource } from '../../core/runtime';
+import { formatSize } from './model-format';
+import { Refusal } from './refusals';
+
+export interface InstalledModel {
+  /** The choice's id: the file name (unique within its role). */
+  readonly id: string;
+  /** Path inside the models folder, e.g. `restore/gfpgan-v1.4.onnx`. */
+  readonly path: string;
+  /** The catalog name ("GFPGAN v1.4"), else the file name without `.onnx`. */
+  readonly label: string;
+  readonly entry?: CatalogEntry;
+}
+
+export interface InstalledDetector extends InstalledModel {
+  readonly kind: DetectorKind;
+}
+
+export interface InstalledModels {
+  /** Restore models: catalog ones in catalog order, then the others by file name. */
+  readonly restore: readonly InstalledModel[];
+  /** Background upsamplers (Real-ESRGAN), same order; optional. */
+  readonly upscale: readonly InstalledModel[];
+  /** One detector per kind, the catalog's first. */
+  readonly detectors: readonly InstalledDetector[];
+  /**
+   * The models folder's path on disk, for messages that tell the user where to put files; undefined where there is
+   * no folder the user can reach (the web page's browser storage: models are downloaded or imported there).
+   */
+  readonly folder: string | undefined;
+}
+
+export const DETECTOR_LABELS: Record<DetectorKind, string> = { yunet: 'YuNet', retinaface: 'RetinaFace', scrfd: 'SCRFD' };
+
+const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+const isOnnx = (name: string): boolean => name.toLowerCase().endsWith('.onnx');
+
+/** All of a stored file's bytes in one buffer (the runtime takes a model whole), filled chunk by chunk. */
+export async function readStoredBytes(store: ModelStore, path: string): Promise<Uint8Array> {
+  const size = await store.size(path);
+  if (size === undefined) throw new RestoreError('MODEL_NOT_FOUND', `${path} is not in ${store.location}`);
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for await (const chunk of store.read(path)) {
+    if (at + chunk.byteLength > size) throw new RestoreError('MODEL_LOAD_FAILED', `${path} grew while it was read; try again`);
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  if (at !== size) throw new RestoreError('MODEL_LOAD_FAILED', `${path} was cut short while it was read (${at} of ${size} bytes); try again`);
+  return bytes;
+}
+
+/** The kind of a detector file the catalog does not know, read from its declared outputs; undefined if it is none. */
+async function detectorKindOfFile(store: ModelStore, path: string): Promise<DetectorKind | undefined> {
+  try {
+    return checkModelBytes(await readStoredBytes(store, path), 'detector', { label: basename(path) }).detector;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finds the installed models in `store`. `folder` is where the user can put files by hand (undefined: nowhere, so
+ * messages do not offer it).
+ */
+export async function findInstalledModels(store: ModelStore, catalog: Catalog, folder: string | undefined): Promise<InstalledModels> {
+  const present = new Set((await store.list('')).filter(isOnnx));
+  const inFolder: Record<ModelRole, string[]> = { restorer: [], detector: [], upsampler: [] };
+  for (const role of Object.keys(ROLE_FOLDERS) as ModelRole[]) {
+    const sub = ROLE_FOLDERS[role];
+    inFolder[role] = (await store.list(sub)).filter(isOnnx).sort().map((name) => `${sub}/${name}`);
+    for (const path of inFolder[role]) present.add(path);
+  }
+  const claimed = new Set<string>();
+  const forRole = (role: ModelRole): InstalledModel[] => {
+    const out: InstalledModel[] = [];
+    const ids = new Set<string>();
+    for (const entry of entriesFor(catalog, role)) {
+      const path = [entry.file, ...entry.aliases].find((p) => present.has(p) && !claimed.has(p));
+      if (path === undefined || ids.has(basename(path))) continue;
+      claimed.add(path);
+      ids.add(basename(path));
+      out.push({ id: basename(path), path, label: entry.name, entry });
+    }
+    for (const path of inFolder[role]) {
+      if (claimed.has(path) || ids.has(basename(path))) continue;
+      claimed.add(path);
+      ids.add(basename(path));
+      out.push({ id: basename(path), path, label: basename(path).replace(/\.onnx$/i, '') });
+    }
+    return out;
+  };
+  const restore = forRole('restorer');
+  const upscale = forRole('upsampler');
+  const detectors: InstalledDetector[] = [];
+  for (const model of forRole('detector')) {
+    const kind = model.entry?.role === 'detector' ? model.entry.contract.decoder : await detectorKindOfFile(store, model.path);
+    if (kind && !detectors.some((d) => d.kind === kind)) detectors.push({ ...model, kind });
+  }
+  return { restore, upscale, detectors, folder };
+}
+
+/** "GFPGAN v1.4 … (324 MB)" parts for the role's default catalog model. */
+function offer(catalog: Catalog, role: ModelRole): { name?: string; size: string; downloadable: boolean } {
+  const entry = defaultEntry(catalog, role);
+  return {
+    ...(entry ? { name: entry.name } : {}),
+    size: entry?.size ? formatSize(entry.size) : '',
+    downloadable: entry?.sources.some((s) => s.format === 'onnx') ?? false,
+  };
+}
+
+/** ", or put one into …/restore" where the user has a models folder; nothing where there is none. */
+function putInto(models: InstalledModels, ...subs: string[]): string {
+  const where = models.folder;
+  if (where === undefined) return '';
+  const sep = where.includes('\\') ? '\\' : '/';
+  return ` or put ${subs.length > 1 ? 'them' : 'one'} into ${subs.map((sub) => `${where}${sep}${sub}`).join(' and ')}`;
+}
+
+/** The refusal when no restore model or no detector is installed: which one, and how to get it. */
+export function modelsMissing(models: InstalledModels, catalog: Catalog): Refusal | undefined {
+  const noRestorer = models.restore.length === 0;
+  const noDetector = models.detectors.length === 0;
+  if (!noRestorer && !noDetector) return undefined;
+  const r = offer(catalog, 'restorer');
+  const d = offer(catalog, 'detector');
+  const restoreName = r.name ?? 'A restore model';
+  const detectorName = `the face detector${d.name ? ` ${d.name}` : ''}`;
+  if (noRestorer && noDetector) {
+    const sizes = [r.size, d.size].filter(Boolean).join(' and ');
+    const how = r.downloadable && d.downloadable ? `Download them in Models below${sizes ? ` (${sizes})` : ''}, import .onnx files` : 'Import .onnx files in Models below';
+    return new Refusal('MODELS_MISSING', `${restoreName} and ${detectorName} are not installed. ${how}${listEnd(models, putInto(models, 'restore', 'detection'))}`);
+  }
+  const [name, o, sub] = noRestorer ? [restoreName, r, 'restore'] : [detectorName.replace(/^t/, 'T'), d, 'detection'];
+  const how = o.downloadable ? `Download it in Models below${o.size ? ` (${o.size})` : ''}, import an .onnx file` : 'Import an ONNX export of it in Models below';
+  return new Refusal('MODELS_MISSING', `${name} is not installed. ${how}${listEnd(models, putInto(models, sub))}`);
+}
+
+/** The end of "A, B, or C." — with a comma before "or" only when there is a folder to offer. */
+function listEnd(models: InstalledModels, folderPart: string): string {
+  return models.folder === undefined ? '.' : `,${folderPart}.`;
+}
+
+/** The refusal for ×2/×4 without an upsampler installed. */
+export function upscalerMissing(models: InstalledModels, catalog: Catalog): Refusal {
+  const u = offer(catalog, 'upsampler');
+  const folder = putInto(models, 'upscale');
+  const how = u.downloadable
+    ? `Download ${u.name} in Models below${u.size ? ` (${u.size})` : ''}, import an .onnx file${folder ? `,${folder}` : ''}`
+    : `${u.name ? `${u.name} is published only as a PyTorch checkpoint: import an ONNX export of it` : 'Import an ONNX super-resolution model'} in Models below${folder ? `,${folder}` : ''}`;
+  return new Refusal('MODELS_MISSING', `Upscaling needs an upscaler model. ${how}; or choose ×1.`);
+}
+
+/** Reads one model file (path inside the models store) as bytes. */
+export async function readModel(store: ModelStore, relativePath: string): Promise<ModelSource> {
+  return { label: basename(relativePath), location: await readStoredBytes(store, relativePath) };
+}
