@@ -6,7 +6,7 @@
  */
 import { createHash } from 'crypto';
 import * as path from 'path';
-import { bundledCatalog } from '../src/host/photoshop/bundled-catalog';
+import { bundledCatalog } from '../src/host/panel/bundled-catalog';
 import { formatSize } from '../src/host/panel/model-format';
 import type { PsDocument, PsLayer } from '../src/host/photoshop/ps-api';
 import type { DocumentSnapshot, DocumentSpec, LayerSnapshot, LayerSpec } from './fakes/photoshop-fake';

@@ -6,7 +6,7 @@
  */
 import { createRestorer, createUpsampler, type PixelImage } from '../src/core';
 import { createNodeRuntime } from '../src/host/node/ort';
-import { bundledCatalog } from '../src/host/photoshop/bundled-catalog';
+import { bundledCatalog } from '../src/host/panel/bundled-catalog';
 import type { PsDocument, PsLayer } from '../src/host/photoshop/ps-api';
 import { PLUGIN_TILE } from '../src/host/photoshop/write-background';
 import { sharedModel } from './helpers/shared';

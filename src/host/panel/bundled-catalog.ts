@@ -1,5 +1,5 @@
 /**
- * The model catalog shipped inside the plugin bundle: webpack inlines models/catalog.json, so the panel knows every
+ * The model catalog shipped inside the plugin and page bundles: webpack inlines models/catalog.json, so they know every
  * model's sources, checksums and contracts without reading a file. Parsed (and so checked) once, on first use.
  */
 import { parseCatalog, type Catalog } from '../../core/catalog';

@@ -13,7 +13,7 @@ import type { Upsampler } from '../../core/upsampler';
 import type { ModelRuntime, ModelSource } from '../../core/runtime';
 import type { PanelController, PanelFace, PanelState, StatusKind } from '../../../ui/panel-controller';
 import { createAbortSource, runModal, type AbortSource } from './modal';
-import { bundledCatalog } from './bundled-catalog';
+import { bundledCatalog } from '../panel/bundled-catalog';
 import { createEngineCache } from '../panel/engine-cache';
 import { choicesFor } from '../panel/model-choices';
 import { DETECTOR_LABELS, findInstalledModels, modelsMissing, upscalerMissing, type InstalledModels } from '../panel/installed-models';

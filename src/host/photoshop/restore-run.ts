@@ -4,7 +4,6 @@
  * progress sinks; these functions own the order of Photoshop calls.
  */
 import type { DetectedFace } from '../../core/types';
-import type { ProgressEvent } from '../../core/progress';
 import type { Restorer } from '../../core/restorer';
 import type { Upsampler } from '../../core/upsampler';
 import type { AbortSignalLike } from '../../core/errors';
@@ -15,6 +14,7 @@ import { runModal } from './modal';
 import { checkVisiblePixels, type RestoreTarget } from './preflight';
 import type { PsImaging, PsLayer, PsModules } from './ps-api';
 import { Refusal } from '../panel/refusals';
+import { stageLabel } from '../panel/run-labels';
 import { formatDuration } from './upscale-plan';
 import { enlargeDocument, writeUpscaledLayer } from './write-background';
 import { writeFaceLayers } from './write-faces';
@@ -54,18 +54,6 @@ export function pixelChecksum(image: PixelImage): number {
   let h = 0x811c9dc5 ^ image.width ^ (image.height << 16);
   for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
   return h >>> 0;
-}
-
-function stageLabel(event: ProgressEvent): string {
-  switch (event.stage) {
-    case 'load': return 'Loading models…';
-    case 'detect': return 'Finding faces…';
-    case 'align':
-    case 'restore': return `Restoring face ${Math.min(event.done + 1, event.total)} of ${event.total}…`;
-    case 'paste': return 'Blending faces…';
-    case 'upscale': return `Upscaling tile ${event.done} of ${event.total}…`;
-    default: return 'Working…';
-  }
 }
 
 async function readTarget(ps: PsModules, target: RestoreTarget): Promise<LayerPixels> {

@@ -1,0 +1,14 @@
+/** What a running detection or restore is doing, in words, for the panel's and the page's progress bar. */
+import type { ProgressEvent } from '../../core/progress';
+
+export function stageLabel(event: ProgressEvent): string {
+  switch (event.stage) {
+    case 'load': return 'Loading models…';
+    case 'detect': return 'Finding faces…';
+    case 'align':
+    case 'restore': return `Restoring face ${Math.min(event.done + 1, event.total)} of ${event.total}…`;
+    case 'paste': return 'Blending faces…';
+    case 'upscale': return `Upscaling tile ${event.done} of ${event.total}…`;
+    default: return 'Working…';
+  }
+}
