@@ -3,6 +3,8 @@
  * - `dist/` is the Photoshop plugin the UXP Developer Tool loads (`dist/manifest.json`): index.html, one bundle
  *   `index.js` (photoshop/uxp/fs/os external), the onnxruntime-web wasm binaries (vendor/), icons. The UXP-specific
  *   settings (ORT bundle build, no dynamic import) live in scripts/uxp-webpack.js, shared with the tests.
+ * - `dist/web/`: the web page (`npm run demo` serves it): index.html, `app.js` (src/host/browser + ui + core), and
+ *   onnxruntime-web's own ESM build and wasm in vendor/, loaded as real modules at run time (see src/host/browser/ort.ts).
  * - `dist/web/facerestore-engine.js`: the engine alone as a UMD bundle exposing `FaceRestore`, which also proves
  *   that src/core bundles for a browser with no Node polyfills.
  */
@@ -38,6 +40,40 @@ function pluginConfig() {
   return config;
 }
 
+/** The onnxruntime-web files the page loads from vendor/ (src/host/browser/ort.ts WEB_RUNTIME_FILES). */
+function webVendorFiles() {
+  const dist = path.dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm', { paths: [__dirname] }));
+  return ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'].map((file) => ({ from: path.join(dist, file), to: `vendor/${file}` }));
+}
+
+function webPageConfig(argv) {
+  return {
+    name: 'web',
+    mode: argv.mode || 'production',
+    target: 'web',
+    entry: { app: './src/host/browser/index.ts' },
+    output: {
+      path: path.join(dist, 'web'),
+      filename: '[name].js',
+      // The engine's UMD bundle shares the folder (its own build).
+      clean: { keep: /^facerestore-engine/ },
+    },
+    resolve: { extensions: ['.ts', '.js'], fallback: {} },
+    module: {
+      // onnxruntime-web is not bundled (ort.ts imports the vendor copy by URL): nothing here may turn its
+      // `new URL(…, import.meta.url)` or workers into assets.
+      parser: { javascript: { url: false, worker: false } },
+      rules: [{ test: /\.ts$/, loader: 'ts-loader', options: { configFile: 'tsconfig.web.json', onlyCompileBundledFiles: true } }],
+    },
+    plugins: [
+      new CopyPlugin({ patterns: [{ from: 'src/host/browser/assets/index.html', to: 'index.html' }, ...webVendorFiles()] }),
+    ],
+    optimization: { minimize: false },
+    devtool: 'source-map',
+    performance: { hints: false },
+  };
+}
+
 function engineConfig(argv) {
   return {
     name: 'engine',
@@ -49,7 +85,8 @@ function engineConfig(argv) {
       filename: '[name].js',
       library: { name: 'FaceRestore', type: 'umd' },
       globalObject: 'globalThis',
-      clean: true,
+      // The web page shares dist/web and cleans it, keeping this bundle.
+      clean: false,
     },
     resolve: {
       extensions: ['.ts', '.js'],
@@ -66,4 +103,4 @@ function engineConfig(argv) {
   };
 }
 
-module.exports = (env = {}, argv = {}) => [pluginConfig(), engineConfig(argv)];
+module.exports = (env = {}, argv = {}) => [pluginConfig(), webPageConfig(argv), engineConfig(argv)];
