@@ -11,6 +11,11 @@ export interface DemoServerOptions {
   isolated?: boolean;
   /** Receives a warning when root has no index.html, and one `METHOD url status` line per request. */
   log?: (line: string) => void;
+  /**
+   * A models folder in the CLI's layout: its catalog models are offered to the page from this server
+   * (`models/catalog.json` with a same-origin first source for each); throws when it is not a folder.
+   */
+  modelsDir?: string;
 }
 
 export interface DemoServer {

@@ -6,12 +6,15 @@
  * (SharedArrayBuffer); `--no-isolation` serves without those headers and the page falls back to one thread.
  * Nothing is uploaded anywhere: the server only reads files under its root and the page runs in the browser.
  *
- *   node scripts/demo-server.js [--port N] [--host H] [--root DIR] [--no-isolation]
+ * With `--models-dir DIR` it also offers the catalog models found in DIR to the page (scripts/demo-models.js).
+ *
+ *   node scripts/demo-server.js [--port N] [--host H] [--root DIR] [--no-isolation] [--models-dir DIR]
  */
 'use strict';
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
+const { createModelMirror } = require('./demo-models');
 
 const REPO = path.resolve(__dirname, '..');
 const DEFAULT_ROOT = path.join(REPO, 'dist', 'web');
@@ -50,6 +53,7 @@ const ISOLATION_HEADERS = {
  * @property {number} [port] default 8080; 0 = any free port
  * @property {boolean} [isolated] send the cross-origin isolation headers (default true)
  * @property {(line: string) => void} [log] receives a missing-index.html warning and one line per request
+ * @property {string} [modelsDir] a models folder (the CLI's layout) whose catalog models the page may download
  */
 
 /**
@@ -132,8 +136,9 @@ async function statInside(file, root) {
  * @param {DemoServerOptions} options
  * @returns {Promise<DemoServer>}
  */
-function startDemoServer({ root, host = '127.0.0.1', port = 8080, isolated = true, log }) {
+function startDemoServer({ root, host = '127.0.0.1', port = 8080, isolated = true, log, modelsDir }) {
   const base = path.resolve(root);
+  const mirror = createModelMirror(modelsDir);
   const say = log ?? (() => {});
   if (!fs.existsSync(path.join(base, 'index.html'))) {
     const shown = base.startsWith(REPO + path.sep) ? path.relative(REPO, base) : base;
@@ -159,6 +164,22 @@ function startDemoServer({ root, host = '127.0.0.1', port = 8080, isolated = tru
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   async function handle(req, res) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(req, res, 405, { Allow: 'GET, HEAD' });
+    {
+      let pathname;
+      try {
+        pathname = decodeURIComponent((req.url ?? '/').split(/[?#]/, 1)[0]);
+      } catch {
+        return fail(req, res, 400);
+      }
+      const routed = mirror.route(pathname, req.headers.host);
+      if (routed && 'status' in routed) return fail(req, res, routed.status);
+      if (routed && 'json' in routed) {
+        const body = JSON.stringify(routed.json);
+        head(res, 200, { 'Content-Type': MIME['.json'], 'Content-Length': Buffer.byteLength(body) });
+        return void res.end(req.method === 'HEAD' ? undefined : body);
+      }
+      if (routed) return sendFile(req, res, routed.file, await fs.promises.stat(routed.file));
+    }
     const target = resolveTarget(base, req.url ?? '');
     if ('status' in target) return fail(req, res, target.status);
     let found = await statInside(target.file, base);
@@ -169,8 +190,11 @@ function startDemoServer({ root, host = '127.0.0.1', port = 8080, isolated = tru
       found = await statInside(path.join(target.file, 'index.html'), base);
     }
     if (!found || !found.stat.isFile()) return fail(req, res, 404);
+    return sendFile(req, res, found.real, found.stat);
+  }
 
-    const { real, stat } = found;
+  /** Streams one file (a single Range honoured). @param {http.IncomingMessage} req @param {http.ServerResponse} res @param {string} real @param {fs.Stats} stat */
+  function sendFile(req, res, real, stat) {
     const size = stat.size;
     const range = parseRange(req.headers.range, size);
     const type = MIME[path.extname(real).toLowerCase()] ?? 'application/octet-stream';
@@ -221,7 +245,7 @@ function startDemoServer({ root, host = '127.0.0.1', port = 8080, isolated = tru
   });
 }
 
-const USAGE = `Usage: node scripts/demo-server.js [--port N] [--host H] [--root DIR] [--no-isolation]
+const USAGE = `Usage: node scripts/demo-server.js [--port N] [--host H] [--root DIR] [--no-isolation] [--models-dir DIR]
 
 Serves the built FaceRestore web page (npm run demo builds it first).
 
@@ -229,14 +253,18 @@ Serves the built FaceRestore web page (npm run demo builds it first).
   --host H         interface to listen on (default 127.0.0.1, this computer only)
   --root DIR       folder to serve (default dist/web)
   --no-isolation   omit the cross-origin isolation headers (the page then runs inference on one thread)
+  --models-dir DIR offer the catalog models in DIR (e.g. ~/.cache/facerestore/models, where
+                   \`facerestore models pull\` puts them) for the page's Download buttons: browsers cannot
+                   download from GitHub, which does not allow it (CORS)
   -h, --help       print this help
 `;
 
 /**
  * @param {string[]} argv
- * @returns {{ help: true } | { help?: false, port: number, host: string, root: string, isolated: boolean }}
+ * @returns {{ help: true } | { help?: false, port: number, host: string, root: string, isolated: boolean, modelsDir?: string }}
  */
 function parseArgs(argv) {
+  /** @type {{ port: number, host: string, root: string, isolated: boolean, modelsDir?: string }} */
   const opts = { port: 8080, host: '127.0.0.1', root: DEFAULT_ROOT, isolated: true };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') && argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
@@ -249,6 +277,7 @@ function parseArgs(argv) {
     else if (flag === '--no-isolation' && inline === undefined) opts.isolated = false;
     else if (flag === '--host') opts.host = value();
     else if (flag === '--root') opts.root = path.resolve(value());
+    else if (flag === '--models-dir') opts.modelsDir = path.resolve(value());
     else if (flag === '--port') {
       const v = value();
       if (!/^\d+$/.test(v) || Number(v) > 65535) throw new Error(`--port must be an integer from 0 to 65535, got ${v}`);
@@ -267,13 +296,17 @@ async function cli() {
     process.exit(2);
   }
   if (opts.help) return void process.stdout.write(USAGE);
-  const { host, port, root, isolated } = opts;
+  const { host, port, root, isolated, modelsDir } = opts;
   /** @type {DemoServer} */
   let server;
   try {
-    server = await startDemoServer({ root, host, port, isolated, log: (line) => console.log(line) });
+    server = await startDemoServer({ root, host, port, isolated, log: (line) => console.log(line), ...(modelsDir ? { modelsDir } : {}) });
   } catch (e) {
     const err = /** @type {NodeJS.ErrnoException} */ (e);
+    if (!err.code) {
+      console.error(err.message);
+      process.exit(2);
+    }
     const why = err.code === 'EADDRINUSE' ? 'is in use' : err.code === 'EACCES' ? 'needs privileges' : `cannot be used (${err.message})`;
     console.error(`Port ${port} on ${host} ${why}: choose another with --port (--port 0 picks a free one).`);
     process.exit(1);
@@ -287,6 +320,10 @@ async function cli() {
     ? 'Cross-origin isolated: inference can use wasm threads.'
     : 'Not cross-origin isolated (--no-isolation): inference runs on one thread.');
   console.log('Everything runs in your browser; no image or model leaves this computer.');
+  if (modelsDir) {
+    const n = createModelMirror(modelsDir).count();
+    console.log(`Offering ${n} catalog model${n === 1 ? '' : 's'} from ${modelsDir} to the page's Download buttons.`);
+  }
   if (!isLoopback(host)) {
     console.log(`Warning: listening on ${host}, so other machines on the network can load the page. ` +
       'Browsers treat plain http from another machine as insecure: there the page is not cross-origin isolated and runs on one thread.');

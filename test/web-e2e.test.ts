@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startDemoServer } from '../scripts/demo-server';
 import { readImage } from '../src/host/node/image-io';
 import { artifactsDir, collectPageErrors, launchChromium } from './helpers/browser';
-import { EXPECTED_FACES, sharedImage, sharedModel } from './helpers/shared';
+import { EXPECTED_FACES, sharedImage, sharedModel, sharedModelsDir } from './helpers/shared';
 
 const WEB_ROOT = path.resolve(__dirname, '..', 'dist', 'web');
 const PHOTO = 'codeformer_whole_06.png';
@@ -39,9 +39,9 @@ async function readPhotoRgba(file: string): Promise<Rgba> {
 
 interface Served { url: string; close(): Promise<void> }
 
-async function serve(isolated: boolean): Promise<Served> {
+async function serve(isolated: boolean, modelsDir?: string): Promise<Served> {
   if (!fs.existsSync(path.join(WEB_ROOT, 'index.html'))) throw new Error(`${WEB_ROOT}/index.html is missing: run \`npm run build\` (npm test does it first)`);
-  return startDemoServer({ root: WEB_ROOT, port: 0, isolated, log: () => undefined });
+  return startDemoServer({ root: WEB_ROOT, port: 0, isolated, log: () => undefined, ...(modelsDir ? { modelsDir } : {}) });
 }
 
 const status = (page: Page): Promise<string> => page.locator('.fr-status').innerText();
@@ -237,6 +237,37 @@ describe('in a page that is not cross-origin isolated', () => {
       expect(await idle(page)).toMatch(/^Restored 2 faces\./);
       expect(await page.locator('.fr-face-box').count()).toBe(EXPECTED_FACES[PHOTO]);
       expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+});
+
+describe('with the demo server offering a models folder (--models-dir)', () => {
+  it('downloads a catalog model from this computer, verified, and explains what a browser cannot download', async () => {
+    const server = await serve(true, sharedModelsDir());
+    const page = await browser.newPage();
+    try {
+      const errors = collectPageErrors(page);
+      await page.goto(server.url);
+      await idle(page);
+      // The Models section opens by itself while a restore model or detector is missing.
+      expect(await page.locator('sp-action-button.fr-models-toggle').getAttribute('aria-expanded')).toBe('true');
+      const yunet = page.locator('.fr-model-row[data-model="yunet-2023mar"]');
+      expect(await yunet.getAttribute('data-state')).toBe('missing');
+      expect(await yunet.locator('.fr-model-detail').innerText()).toContain('From 127.0.0.1');
+      await yunet.locator('sp-button.fr-model-download').click();
+      await page.waitForFunction(() => /YuNet 2023mar is installed|failed/.test(window.faceRestore!.state.status.text), null, { timeout: RUN_TIMEOUT });
+      expect(await status(page)).toBe('YuNet 2023mar is installed (227.1 KB, checksum verified).');
+      expect(await yunet.getAttribute('data-state')).toBe('installed');
+      expect(await page.evaluate(() => window.faceRestore!.state.detectors.map((d) => d.id))).toEqual(['yunet']);
+
+      // GFPGAN's published ONNX is on GitHub, which a page may not download from: the page says what to do instead.
+      await page.locator('.fr-model-row[data-model="gfpgan-1.4"] sp-button.fr-model-download').click();
+      await page.waitForFunction(() => window.faceRestore!.state.status.kind === 'error', null, { timeout: RUN_TIMEOUT });
+      expect(await status(page)).toMatch(/may not download from github\.com.*npm run demo -- --models-dir/);
+      expect(errors.filter((e) => !/github\.com|Failed to load resource/.test(e))).toEqual([]);
     } finally {
       await page.close();
       await server.close();

@@ -4,6 +4,7 @@
  * browser's storage, and the page's controller, mounted into #app.
  */
 import { mountWebApp } from '../../../ui/web-index';
+import { parseCatalog, type Catalog } from '../../core/catalog';
 import { bundledCatalog } from '../panel/bundled-catalog';
 import { createBrowserModelHost } from './browser-model-host';
 import { decodeImageFile, encodePng } from './image-files';
@@ -19,14 +20,28 @@ declare global {
   }
 }
 
-function start(): void {
+/**
+ * The catalog the page's server offers (`npm run demo -- --models-dir` adds same-origin sources for the models it
+ * holds), else the one bundled with the page (a server that has none, or an unreadable one).
+ */
+async function loadCatalog(): Promise<Catalog> {
+  try {
+    const response = await fetch('models/catalog.json', { cache: 'no-cache' });
+    if (response.ok) return parseCatalog(await response.json());
+  } catch {
+    // Not served by the demo server, or not JSON: the bundled catalog is the same, minus local sources.
+  }
+  return bundledCatalog();
+}
+
+async function start(): Promise<void> {
   defineSpectrumWidgets();
   const params = new URLSearchParams(location.search);
   const requested = params.has('threads') ? Number(params.get('threads')) : undefined;
   const runtime = planThreads({ isCrossOriginIsolated: self.crossOriginIsolated === true, hardwareConcurrency: navigator.hardwareConcurrency, ...(requested === undefined ? {} : { requested }) });
   const vendorUrl = new URL('vendor/', document.baseURI).href;
   const controller = createWebController({
-    catalog: bundledCatalog(),
+    catalog: await loadCatalog(),
     modelHost: createBrowserModelHost(),
     createRuntime: async () => createBrowserRuntime({ vendorUrl, threads: runtime.threads }),
     runtime,
@@ -38,4 +53,4 @@ function start(): void {
   mountWebApp(root, controller);
 }
 
-start();
+void start();
