@@ -12,7 +12,8 @@ export type {
 } from './panel-controller';
 export { FrPanel } from './fr-panel';
 
-const STYLE_ID = 'fr-panel-styles';
+/** The panel stylesheet's element id (the page injects the same one). */
+export const PANEL_STYLE_ID = 'fr-panel-styles';
 
 /**
  * Defines the elements (once), injects the panel stylesheet (once), and appends an `<fr-panel>` bound to
@@ -23,7 +24,7 @@ const STYLE_ID = 'fr-panel-styles';
  */
 export function mountPanel(root: HTMLElement, controller: PanelController): () => void {
   defineFrPanel();
-  injectStyles(root);
+  injectStyle(root, PANEL_STYLE_ID, PANEL_CSS);
   const panel = root.ownerDocument.createElement('fr-panel');
   panel.controller = controller;
   root.appendChild(panel);
@@ -33,12 +34,13 @@ export function mountPanel(root: HTMLElement, controller: PanelController): () =
   };
 }
 
-function injectStyles(root: HTMLElement): void {
+/** Adds a `<style id>` with `css` once per document (the page mounts the panel's stylesheet too). */
+export function injectStyle(root: HTMLElement, id: string, css: string): void {
   const doc = root.ownerDocument;
   // Look in the document and in the root: the root may not be attached to the document yet.
-  if (doc.getElementById(STYLE_ID) !== null || root.querySelector(`#${STYLE_ID}`) !== null) return;
+  if (doc.getElementById(id) !== null || root.querySelector(`#${id}`) !== null) return;
   const style = doc.createElement('style');
-  style.id = STYLE_ID;
-  style.textContent = PANEL_CSS;
+  style.id = id;
+  style.textContent = css;
   (doc.head ?? root).appendChild(style);
 }

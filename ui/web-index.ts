@@ -4,6 +4,7 @@
  * `WebController` methods; the browser host supplies the controller.
  */
 import { defineFrWebApp } from './fr-web-app';
+import { injectStyle, PANEL_STYLE_ID } from './index';
 import { PANEL_CSS } from './panel-styles';
 import type { WebController } from './web-controller';
 import { WEB_CSS } from './web-styles';
@@ -19,8 +20,6 @@ export { FrWebApp, EMPTY_STATE_TEXT, PRIVACY_NOTE, PRODUCT_NAME } from './fr-web
 export { FrPanel } from './fr-panel';
 export { WEB_CSS } from './web-styles';
 
-/** The same id mountPanel uses, so a document holding both the panel and the page gets PANEL_CSS once. */
-const PANEL_STYLE_ID = 'fr-panel-styles';
 const WEB_STYLE_ID = 'fr-web-styles';
 
 /**
@@ -42,14 +41,4 @@ export function mountWebApp(root: HTMLElement, controller: WebController): () =>
     app.remove();
     app.controller = undefined;
   };
-}
-
-function injectStyle(root: HTMLElement, id: string, css: string): void {
-  const doc = root.ownerDocument;
-  // Look in the document and in the root: the root may not be attached to the document yet.
-  if (doc.getElementById(id) !== null || root.querySelector(`#${id}`) !== null) return;
-  const style = doc.createElement('style');
-  style.id = id;
-  style.textContent = css;
-  (doc.head ?? root).appendChild(style);
 }

@@ -6,7 +6,7 @@
  * the browser's storage. Nothing leaves the page: the picture is never uploaded.
  */
 import type { Catalog } from '../../core/catalog';
-import { DETECTOR_KINDS, type DetectorKind } from '../../core/detect/types';
+import { DETECTOR_KINDS } from '../../core/detect/types';
 import { isAbortError, RestoreError } from '../../core/errors';
 import type { PixelImage } from '../../core/image';
 import type { ModelHost } from '../../core/model-host';
@@ -20,7 +20,7 @@ import type { WebController, WebRuntimeInfo, WebViewState } from '../../../ui/we
 import { createAbortSource, type AbortSource } from '../panel/abort-source';
 import { createEngineCache } from '../panel/engine-cache';
 import { DETECTOR_LABELS, findInstalledModels, readModel, upscalerMissing, type InstalledModels } from '../panel/installed-models';
-import { choicesFor } from '../panel/model-choices';
+import { choicesFor, createChoiceSetters } from '../panel/model-choices';
 import { createModelsController, type PickedFile } from '../panel/models-controller';
 import { isRefusal, Refusal } from '../panel/refusals';
 import { stageLabel } from '../panel/run-labels';
@@ -312,27 +312,10 @@ export function createWebController(deps: WebControllerDeps): WebAppController {
       if (isFinal || !blending) void blend();
     },
 
-    setModel(id) {
-      if (state.phase === 'idle' && state.models.some((m) => m.id === id)) set({ modelId: id });
-    },
-    setUpscale(id) {
-      if (state.phase === 'idle' && state.upscales.some((u) => u.id === id)) set({ upscaleId: id });
-    },
-    setUpscaler(id) {
-      if (state.phase === 'idle' && state.upscalers.some((u) => u.id === id)) set({ upscalerId: id });
-    },
-    setDetector(id) {
-      if (state.phase !== 'idle' || !state.detectors.some((d) => d.id === id)) return;
+    ...createChoiceSetters(() => state, set, () => {
       listed = undefined;
-      set({ detectorId: id as DetectorKind, faces: [] });
       setWeb({ boxes: [] });
-    },
-    setOnlyCenterFace(isOnlyCenterFace) {
-      if (state.phase !== 'idle') return;
-      listed = undefined;
-      set({ isOnlyCenterFace, faces: [] });
-      setWeb({ boxes: [] });
-    },
+    }),
     setFaceSelected(faceNumber, isSelected) {
       if (!listed) return;
       if (isSelected) selected.add(faceNumber);

@@ -4,7 +4,7 @@
  * otherwise the role's catalog default is chosen, else the first model that is not licence-restricted.
  */
 import type { ModelRole } from '../../core/catalog';
-import { DETECTOR_KINDS } from '../../core/detect/types';
+import { DETECTOR_KINDS, type DetectorKind } from '../../core/detect/types';
 import type { PanelState } from '../../../ui/panel-controller';
 import { DETECTOR_LABELS, type InstalledModel, type InstalledModels } from './installed-models';
 
@@ -28,5 +28,43 @@ export function choicesFor(installed: InstalledModels, state: ChoicesPatch): Cho
     detectorId: detectors.some((d) => d.id === state.detectorId) ? state.detectorId : detectors[0].id,
     upscalers: installed.upscale.map((m) => ({ id: m.id, label: m.label })),
     upscalerId: pick(installed.upscale, 'upsampler', state.upscalerId),
+  };
+}
+
+/** The panel's choice setters, the same in every host: each applies only while idle and only a listed choice. */
+export interface ChoiceSetters {
+  setModel(id: string): void;
+  setUpscale(id: string): void;
+  setUpscaler(id: string): void;
+  setDetector(id: string): void;
+  setOnlyCenterFace(isOnlyCenterFace: boolean): void;
+}
+
+/**
+ * `forgetFaces` runs when the detector or "Only the centre face" changes: faces found before no longer apply, and the
+ * host drops them (the face list is cleared here).
+ */
+export function createChoiceSetters(get: () => PanelState, set: (patch: Partial<PanelState>) => void, forgetFaces: () => void): ChoiceSetters {
+  const isIdle = (): boolean => get().phase === 'idle';
+  return {
+    setModel(id) {
+      if (isIdle() && get().models.some((m) => m.id === id)) set({ modelId: id });
+    },
+    setUpscale(id) {
+      if (isIdle() && get().upscales.some((u) => u.id === id)) set({ upscaleId: id });
+    },
+    setUpscaler(id) {
+      if (isIdle() && get().upscalers.some((u) => u.id === id)) set({ upscalerId: id });
+    },
+    setDetector(id) {
+      if (!isIdle() || !get().detectors.some((d) => d.id === id)) return;
+      forgetFaces();
+      set({ detectorId: id as DetectorKind, faces: [] });
+    },
+    setOnlyCenterFace(isOnlyCenterFace) {
+      if (!isIdle()) return;
+      forgetFaces();
+      set({ isOnlyCenterFace, faces: [] });
+    },
   };
 }

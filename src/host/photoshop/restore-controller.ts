@@ -5,7 +5,7 @@
  * sees only the `PanelController` contract.
  */
 import type { Catalog } from '../../core/catalog';
-import { DETECTOR_KINDS, type DetectorKind } from '../../core/detect/types';
+import { DETECTOR_KINDS } from '../../core/detect/types';
 import type { DownloadOptions } from '../../core/download';
 import { isAbortError, RestoreError } from '../../core/errors';
 import type { Restorer } from '../../core/restorer';
@@ -15,7 +15,7 @@ import type { PanelController, PanelFace, PanelState, StatusKind } from '../../.
 import { createAbortSource, runModal, type AbortSource } from './modal';
 import { bundledCatalog } from '../panel/bundled-catalog';
 import { createEngineCache } from '../panel/engine-cache';
-import { choicesFor } from '../panel/model-choices';
+import { choicesFor, createChoiceSetters } from '../panel/model-choices';
 import { DETECTOR_LABELS, findInstalledModels, modelsMissing, upscalerMissing, type InstalledModels } from '../panel/installed-models';
 import { createModelsController } from '../panel/models-controller';
 import { ROLE_FOLDERS } from '../../core/model-manager';
@@ -305,28 +305,7 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
       if (isFinal || !strengthApplying) void applyStrength();
     },
 
-    setModel(id) {
-      if (state.phase !== 'idle' || !state.models.some((m) => m.id === id)) return;
-      set({ modelId: id });
-    },
-    setUpscale(id) {
-      if (state.phase !== 'idle' || !state.upscales.some((u) => u.id === id)) return;
-      set({ upscaleId: id });
-    },
-    setUpscaler(id) {
-      if (state.phase !== 'idle' || !state.upscalers.some((u) => u.id === id)) return;
-      set({ upscalerId: id });
-    },
-    setDetector(id) {
-      if (state.phase !== 'idle' || !state.detectors.some((d) => d.id === id)) return;
-      found = undefined;
-      set({ detectorId: id as DetectorKind, faces: [] });
-    },
-    setOnlyCenterFace(isOnlyCenterFace) {
-      if (state.phase !== 'idle') return;
-      found = undefined;
-      set({ isOnlyCenterFace, faces: [] });
-    },
+    ...createChoiceSetters(() => state, set, () => { found = undefined; }),
     setFaceSelected(faceNumber, isSelected) {
       if (!found) return;
       if (isSelected) selected.add(faceNumber);
