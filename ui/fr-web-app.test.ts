@@ -253,6 +253,21 @@ describe('fr-web-app Save section', () => {
     masks[0]!.click();
     expect(controller.calls).toEqual([['saveResult'], ['saveFace', 3, 'layer'], ['saveFace', 1, 'mask']]);
   });
+
+  it('waits while a save is being encoded: buttons disabled, clicks ignored, back when it is done', async () => {
+    const controller = new FakeWebController({ image: IMAGE, result: RESULT, faceFiles: FACE_FILES, isSaving: true });
+    const { app } = await mountWeb(controller);
+    const buttons = [...app.querySelectorAll<HTMLButtonElement>('.fr-web-save button')];
+    expect(buttons.map((b) => b.disabled)).toEqual([true, true, true, true, true]);
+    // A disabled button swallows clicks in browsers; call the handlers the way a queued event would.
+    for (const b of buttons) b.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(controller.calls).toEqual([]);
+    controller.updateWeb({ isSaving: false });
+    await settleWeb(app);
+    expect(buttons.map((b) => b.disabled)).toEqual([false, false, false, false, false]);
+    buttons[0]!.click();
+    expect(controller.calls).toEqual([['saveResult']]);
+  });
 });
 
 describe('mountWebApp', () => {

@@ -90,18 +90,20 @@ export class FrWebApp extends LitElement {
   /** Once there is a result: the whole picture, and each restored face's layer and mask, as PNG downloads. */
   private renderSave(web: WebViewState): TemplateResult | typeof nothing {
     if (web.result === undefined) return nothing;
+    // One save at a time: a large PNG takes seconds to encode, and a second click would start a second download.
+    const isSaving = web.isSaving;
     return html`
       <section class="fr-web-save" aria-label="Save">
         <h2 class="fr-web-save-title">Save</h2>
         <div class="fr-web-save-buttons">
-          <button type="button" class="fr-save-result" title=${web.result.name}
+          <button type="button" class="fr-save-result" title=${web.result.name} ?disabled=${isSaving}
             @click=${this.onSaveResult}>Save result (PNG)</button>
         </div>
         ${web.faceFiles.map((face) => html`
           <div class="fr-web-save-buttons fr-web-save-face" data-face=${face.number}>
-            <button type="button" class="fr-save-face-layer" data-face=${face.number} title=${face.layerName}
+            <button type="button" class="fr-save-face-layer" data-face=${face.number} title=${face.layerName} ?disabled=${isSaving}
               @click=${() => this.saveFace(face.number, 'layer')}>Face ${face.number} layer</button>
-            <button type="button" class="fr-save-face-mask" data-face=${face.number} title=${face.maskName}
+            <button type="button" class="fr-save-face-mask" data-face=${face.number} title=${face.maskName} ?disabled=${isSaving}
               @click=${() => this.saveFace(face.number, 'mask')}>Face ${face.number} mask</button>
           </div>`)}
       </section>`;
@@ -128,11 +130,11 @@ export class FrWebApp extends LitElement {
 
   private readonly onSaveResult = (): void => {
     const controller = this.webController;
-    if (controller?.web.result !== undefined) void controller.saveResult();
+    if (controller?.web.result !== undefined && !controller.web.isSaving) void controller.saveResult();
   };
 
   private saveFace(faceNumber: number, part: 'layer' | 'mask'): void {
-    void this.webController?.saveFace(faceNumber, part);
+    if (this.webController?.web.isSaving === false) void this.webController.saveFace(faceNumber, part);
   }
 }
 

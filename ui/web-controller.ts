@@ -53,6 +53,8 @@ export interface WebViewState {
    * until a restore has finished. Moving the strength slider replaces it without running any model.
    */
   readonly result: { readonly name: string; readonly pixels: WebPixels } | undefined;
+  /** True while a PNG is being encoded for a download (Save buttons wait). */
+  readonly isSaving: boolean;
   /** The restored faces whose layer and mask can be saved, in face order. */
   readonly faceFiles: readonly WebFaceFiles[];
   readonly runtime: WebRuntimeInfo;

@@ -13,6 +13,7 @@ import { mountWebApp } from './web-index';
 export const BASE_WEB: WebViewState = {
   image: undefined,
   isOpening: false,
+  isSaving: false,
   boxes: [],
   result: undefined,
   faceFiles: [],

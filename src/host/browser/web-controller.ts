@@ -84,7 +84,7 @@ export function createWebController(deps: WebControllerDeps): WebAppController {
     confirmation: undefined, faces: [], strength: 1, canSetStrength: false, canRun: true,
     catalogModels: [], isImporting: false, canDownload: deps.modelHost.transport !== undefined,
   };
-  let web: WebViewState = { image: undefined, isOpening: false, boxes: [], result: undefined, faceFiles: [], runtime: deps.runtime };
+  let web: WebViewState = { image: undefined, isOpening: false, boxes: [], result: undefined, isSaving: false, faceFiles: [], runtime: deps.runtime };
   const notify = (): void => {
     for (const listener of [...listeners]) listener();
   };
@@ -227,16 +227,20 @@ export function createWebController(deps: WebControllerDeps): WebAppController {
   };
 
   const save = async (what: string, make: () => PixelImage | undefined, name: string): Promise<void> => {
+    if (web.isSaving) return;
     const pixels = make();
     if (!pixels) {
       set({ status: { kind: 'error', text: `Nothing to save: ${what} is not there. Restore first.` } });
       return;
     }
+    setWeb({ isSaving: true });
     try {
       files.save(await files.encodePng(pixels), name);
       set({ status: { kind: 'success', text: `Saved ${name} (${pixels.width}×${pixels.height}) to your downloads.` } });
     } catch (error) {
       set({ status: { kind: 'error', text: `${name} was not saved: ${describeFailure(error).text}` } });
+    } finally {
+      setWeb({ isSaving: false });
     }
   };
 
