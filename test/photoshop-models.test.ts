@@ -396,7 +396,7 @@ describe('Remove', () => {
 
 describe('Restore with no models installed', () => {
   it('says exactly which models are missing and how to get them (bundled catalog)', async () => {
-    const h = await makeHarness({ modelFiles: [] });
+    const h = await makeHarness({ modelFiles: [], models: { fetch: nodeFetch } });
     harnesses.push(h);
     const doc = openPhotoAsBackground(h.fake, await loadPhoto('facexlib_test.jpg'));
     await h.controller.restore();
@@ -404,11 +404,17 @@ describe('Restore with no models installed', () => {
       kind: 'error',
       text: `GFPGAN v1.4 and the face detector YuNet 2023mar are not installed. Download them in Models below (${formatSize(BUNDLED.models.find((m) => m.id === 'gfpgan-1.4')!.size!)} and ${formatSize(fs.statSync(YUNET).size)}), import .onnx files, or put them into ${path.join(h.dataDir, 'models', 'restore')} and ${path.join(h.dataDir, 'models', 'detection')}.`,
     });
+    // A panel that cannot download does not advise it.
+    const offline = await makeHarness({ modelFiles: [] });
+    harnesses.push(offline);
+    openPhotoAsBackground(offline.fake, await loadPhoto('facexlib_test.jpg'));
+    await offline.controller.restore();
+    expect(offline.controller.state.status.text).toBe(`GFPGAN v1.4 and the face detector YuNet 2023mar are not installed. Import .onnx files in Models below, or put them into ${path.join(offline.dataDir, 'models', 'restore')} and ${path.join(offline.dataDir, 'models', 'detection')}.`);
     expect(h.fake.history(doc)).toEqual(['Open']);
     expect(h.fake.modalCalls).toHaveLength(0);
     // Without an injected fetch the panel cannot download: the rows say so.
-    expect(h.controller.state.canDownload).toBe(false);
-    expect(h.controller.state.catalogModels.find((m) => m.id === 'gfpgan-1.4')!.detail).toMatch(/^Downloads are unavailable here: import an \.onnx file/);
+    expect(offline.controller.state.canDownload).toBe(false);
+    expect(offline.controller.state.catalogModels.find((m) => m.id === 'gfpgan-1.4')!.detail).toMatch(/^Downloads are unavailable here: import an \.onnx file/);
   });
 });
 

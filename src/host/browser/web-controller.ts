@@ -115,7 +115,7 @@ export function createWebController(deps: WebControllerDeps): WebAppController {
   };
   const getUpsampler = (): Promise<Upsampler> => {
     const model = installed?.upscale.find((m) => m.id === state.upscalerId);
-    if (!model) return Promise.reject(models.downloadingRefusal('upsampler') ?? upscalerMissing(installed!, catalog));
+    if (!model) return Promise.reject(models.downloadingRefusal('upsampler') ?? upscalerMissing(installed!, catalog, state.canDownload));
     return engines.upsampler(model);
   };
   const reload = async (changed: readonly string[] = []): Promise<InstalledModels> => {
@@ -201,6 +201,11 @@ export function createWebController(deps: WebControllerDeps): WebAppController {
     }
     const stem = fileStem(name);
     setWeb({ result: { name: `${stem}-restored.png`, pixels: toWebPixels(composite) }, faceFiles: faceFilesOf(final, stem) });
+    // The slider may have moved while the models ran: show the result at the strength the slider shows now.
+    if (state.strength !== strength) {
+      wanted = state.strength;
+      void blend();
+    }
     const n = result.faces.length;
     const size = scale > 1 ? ` at ×${scale} (${final.width}×${final.height})` : '';
     set({ canSetStrength: true, status: { kind: 'success', text: `Restored ${plural(n, 'face')}${size}. Drag the divider to compare; Face strength re-blends without running the model again.` } });

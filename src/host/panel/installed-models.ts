@@ -123,16 +123,26 @@ function offer(catalog: Catalog, role: ModelRole): { name?: string; size: string
   };
 }
 
-/** ", or put one into …/restore" where the user has a models folder; nothing where there is none. */
-function putInto(models: InstalledModels, ...subs: string[]): string {
-  const where = models.folder;
-  if (where === undefined) return '';
-  const sep = where.includes('\\') ? '\\' : '/';
-  return ` or put ${subs.length > 1 ? 'them' : 'one'} into ${subs.map((sub) => `${where}${sep}${sub}`).join(' and ')}`;
+/** "A, B or C" → the ways as one sentence part: "Download it …, import an .onnx file, or put one into …". */
+function ways(parts: readonly string[]): string {
+  return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')}, or ${parts[parts.length - 1]}`;
 }
 
-/** The refusal when no restore model or no detector is installed: which one, and how to get it. */
-export function modelsMissing(models: InstalledModels, catalog: Catalog): Refusal | undefined {
+/** "put one into …/restore" where the user has a models folder. */
+function putInto(models: InstalledModels, ...subs: string[]): string[] {
+  const where = models.folder;
+  if (where === undefined) return [];
+  const sep = where.includes('\\') ? '\\' : '/';
+  return [`put ${subs.length > 1 ? 'them' : 'one'} into ${subs.map((sub) => `${where}${sep}${sub}`).join(' and ')}`];
+}
+
+const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
+ * The refusal when no restore model or no detector is installed: which one, and how to get it. `canDownload` false
+ * (a host without network) leaves Download out of the advice.
+ */
+export function modelsMissing(models: InstalledModels, catalog: Catalog, canDownload = true): Refusal | undefined {
   const noRestorer = models.restore.length === 0;
   const noDetector = models.detectors.length === 0;
   if (!noRestorer && !noDetector) return undefined;
@@ -142,26 +152,21 @@ export function modelsMissing(models: InstalledModels, catalog: Catalog): Refusa
   const detectorName = `the face detector${d.name ? ` ${d.name}` : ''}`;
   if (noRestorer && noDetector) {
     const sizes = [r.size, d.size].filter(Boolean).join(' and ');
-    const how = r.downloadable && d.downloadable ? `Download them in Models below${sizes ? ` (${sizes})` : ''}, import .onnx files` : 'Import .onnx files in Models below';
-    return new Refusal('MODELS_MISSING', `${restoreName} and ${detectorName} are not installed. ${how}${listEnd(models, putInto(models, 'restore', 'detection'))}`);
+    const download = canDownload && r.downloadable && d.downloadable ? [`download them in Models below${sizes ? ` (${sizes})` : ''}`, 'import .onnx files'] : ['import .onnx files in Models below'];
+    return new Refusal('MODELS_MISSING', `${restoreName} and ${detectorName} are not installed. ${capitalise(ways([...download, ...putInto(models, 'restore', 'detection')]))}.`);
   }
-  const [name, o, sub] = noRestorer ? [restoreName, r, 'restore'] : [detectorName.replace(/^t/, 'T'), d, 'detection'];
-  const how = o.downloadable ? `Download it in Models below${o.size ? ` (${o.size})` : ''}, import an .onnx file` : 'Import an ONNX export of it in Models below';
-  return new Refusal('MODELS_MISSING', `${name} is not installed. ${how}${listEnd(models, putInto(models, sub))}`);
-}
-
-/** The end of "A, B, or C." — with a comma before "or" only when there is a folder to offer. */
-function listEnd(models: InstalledModels, folderPart: string): string {
-  return models.folder === undefined ? '.' : `,${folderPart}.`;
+  const [name, o, sub] = noRestorer ? [restoreName, r, 'restore'] : [capitalise(detectorName), d, 'detection'];
+  const download = canDownload && o.downloadable ? [`download it in Models below${o.size ? ` (${o.size})` : ''}`, 'import an .onnx file'] : [o.downloadable ? 'import an .onnx file in Models below' : 'import an ONNX export of it in Models below'];
+  return new Refusal('MODELS_MISSING', `${name} is not installed. ${capitalise(ways([...download, ...putInto(models, sub)]))}.`);
 }
 
 /** The refusal for ×2/×4 without an upsampler installed. */
-export function upscalerMissing(models: InstalledModels, catalog: Catalog): Refusal {
+export function upscalerMissing(models: InstalledModels, catalog: Catalog, canDownload = true): Refusal {
   const u = offer(catalog, 'upsampler');
   const folder = putInto(models, 'upscale');
-  const how = u.downloadable
-    ? `Download ${u.name} in Models below${u.size ? ` (${u.size})` : ''}, import an .onnx file${folder ? `,${folder}` : ''}`
-    : `${u.name ? `${u.name} is published only as a PyTorch checkpoint: import an ONNX export of it` : 'Import an ONNX super-resolution model'} in Models below${folder ? `,${folder}` : ''}`;
+  const how = canDownload && u.downloadable
+    ? ways([`Download ${u.name} in Models below${u.size ? ` (${u.size})` : ''}`, 'import an .onnx file', ...folder])
+    : ways([`${u.name && !u.downloadable ? `${u.name} is published only as a PyTorch checkpoint: import an ONNX export of it` : 'Import an ONNX super-resolution model'} in Models below`, ...folder]);
   return new Refusal('MODELS_MISSING', `Upscaling needs an upscaler model. ${how}; or choose ×1.`);
 }
 

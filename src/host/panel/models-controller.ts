@@ -10,6 +10,7 @@ import type { Catalog, CatalogEntry, ModelRole } from '../../core/catalog';
 import { AbortError, describeError, isAbortError, RestoreError } from '../../core/errors';
 import type { DownloadOptions } from '../../core/download';
 import { checkModelBytes } from '../../core/model-check';
+import { readOnnxSignature } from '../../core/onnx-signature';
 import type { InstallRecord, ModelHost } from '../../core/model-host';
 import { createModelManager, type ModelManager, type ModelStatus } from '../../core/model-manager';
 import type { PanelModel, PanelProgress, PanelState, PanelStatus } from '../../../ui/panel-controller';
@@ -100,13 +101,18 @@ function rowOf(s: ModelStatus, download: { progress?: PanelProgress } | undefine
   return { ...base, sizeLabel, state: 'missing', detail, ...progress };
 }
 
-/** Which role a file's contract fits, trying restore model, face detector, upscaler; else why it fits none. */
+/**
+ * Which role a file's contract fits, trying restore model, face detector, upscaler; else why it fits none. A graph
+ * whose image size is free (height and width dynamic) fits the restorer check too, but restorers are exported at
+ * their fixed face size and super-resolution networks with free sizes: such a file is an upscaler when it fits one.
+ */
 function roleOfBytes(bytes: Uint8Array, label: string): { role: ModelRole } | { refusal: string } {
   let first: string | undefined;
+  const fits: ModelRole[] = [];
   for (const role of ROLE_ORDER) {
     try {
       checkModelBytes(bytes, role, { label });
-      return { role };
+      fits.push(role);
     } catch (error) {
       const message = describeError(error);
       if (error instanceof RestoreError && error.code === 'MODEL_LOAD_FAILED') {
@@ -115,7 +121,15 @@ function roleOfBytes(bytes: Uint8Array, label: string): { role: ModelRole } | { 
       first ??= message;
     }
   }
+  if (fits.includes('restorer') && fits.includes('upsampler') && hasFreeImageSize(bytes)) return { role: 'upsampler' };
+  if (fits.length > 0) return { role: fits[0] };
   return { refusal: `${sentence(first ?? label)} It fits no face detector or upscaler either` };
+}
+
+/** True when the first input's height and width (NCHW) are declared dynamic. */
+function hasFreeImageSize(bytes: Uint8Array): boolean {
+  const shape = readOnnxSignature(bytes)?.inputs[0]?.shape;
+  return shape !== undefined && shape.length === 4 && [shape[2], shape[3]].every((d) => typeof d !== 'number' || d < 0);
 }
 
 /** The catalog model a picked file is, by its file name (the catalog's path or a publisher's name). */
@@ -289,7 +303,7 @@ export function createModelsController(deps: ModelsControllerDeps): ModelsContro
       return (chosenEntryId !== undefined ? downloadingRefusal('restorer', chosenEntryId) : undefined)
         ?? (found.restore.length === 0 ? downloadingRefusal('restorer') : undefined)
         ?? (found.detectors.length === 0 ? downloadingRefusal('detector') : undefined)
-        ?? modelsMissing(found, catalog);
+        ?? modelsMissing(found, catalog, canDownload);
     },
 
     dispose() {

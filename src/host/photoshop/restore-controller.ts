@@ -114,7 +114,7 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
   };
   const getUpsampler = (): Promise<Upsampler> => {
     const model = chosenUpscaler();
-    if (!model) return Promise.reject(models.downloadingRefusal('upsampler') ?? upscalerMissing(installed!, catalog));
+    if (!model) return Promise.reject(models.downloadingRefusal('upsampler') ?? upscalerMissing(installed!, catalog, state.canDownload));
     return engines.upsampler(model);
   };
 
@@ -203,6 +203,7 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
       return;
     }
     let needsConfirmation: PanelState['confirmation'];
+    let usedStrength = state.strength;
     await operate('restoring', async (abort) => {
       const target = findTarget(ps.app); // Refuse before loading any model.
       const scale = scaleOf();
@@ -222,13 +223,15 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
         modelLabel: chosenModel()?.label ?? '',
         isOnlyCenterFace: state.isOnlyCenterFace,
         listed: found ? { found, selected } : undefined,
-        strength: state.strength,
+        strength: usedStrength = state.strength,
         signal: abort.signal,
         onProgress,
         useYield: (y) => { modalYield = y; },
         ...(upscale ? { upscale } : {}),
       });
       lastLayers = { documentID: outcome.documentID, layers: outcome.faceLayers };
+      // The slider may have moved while the run worked: the new layers take the value it shows now, once idle.
+      if (state.strength !== usedStrength) strengthWanted = state.strength;
       if (!outcome.usedListedFaces || upscale) {
         // A fresh detection, or a resized layer: list what was restored, all ticked, so a re-run can leave some out.
         found = upscale ? undefined : outcome.found;
@@ -243,13 +246,14 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
       });
     });
     if (needsConfirmation) set({ phase: 'confirming', confirmation: needsConfirmation });
+    else if (strengthWanted !== undefined) void applyStrength();
   };
 
   const ready = (async () => {
     try {
       const present = await reload();
       await models.start(present);
-      const missing = modelsMissing(present, catalog);
+      const missing = modelsMissing(present, catalog, state.canDownload);
       set({
         status: missing
           ? { kind: 'error', text: missing.message }
