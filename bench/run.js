@@ -9,13 +9,14 @@ const path = require('path');
 const { parseArgs } = require('util');
 const { ROOT, log, table } = require('./lib');
 
-const SECTIONS = ['throughput', 'tiles', 'quality', 'memory'];
+const SECTIONS = ['throughput', 'tiles', 'quality', 'memory', 'browser'];
 
 const HELP = `Usage: npm run bench [-- options]
 
   --memory          also run the peak-memory benchmark (the CLI on a 12 MP photo at -s 2, with and without
                     the upsampler; several minutes)
-  --only <list>     comma-separated sections to run: ${SECTIONS.join(', ')} (default: all but memory)
+  --only <list>     comma-separated sections to run: ${SECTIONS.join(', ')} (default: all but memory;
+                    browser needs the built page, npm run build, and Chromium)
   --runs <n>        timed runs per measurement with onnxruntime-node, after one warm-up (default 3, at least 2)
   --wasm-runs <n>   timed runs per onnxruntime-web measurement, after one warm-up (default 2, at least 2)
   --json <file>     also write every result as JSON to <file>
@@ -93,7 +94,17 @@ async function main() {
   // Loaded only now, so that --help and flag errors work before the build exists.
   const { throughput, tileSizes, reducedScale } = require('./upscaling');
   const { memory } = require('./memory');
-  const run = { throughput, tiles: tileSizes, quality: reducedScale, memory };
+  const { browser, checkBrowser } = require('./browser');
+  const run = { throughput, tiles: tileSizes, quality: reducedScale, memory, browser };
+  // Before any section, so that a missing web build or browser is said at once, not after the other sections.
+  if (o.sections.includes('browser')) {
+    try {
+      checkBrowser();
+    } catch (error) {
+      process.stderr.write(`bench: ${error.message}\n`);
+      return 1;
+    }
+  }
   const results = {};
   for (const name of SECTIONS) {
     if (!o.sections.includes(name)) {
