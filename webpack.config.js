@@ -66,7 +66,13 @@ function webPageConfig(argv) {
       rules: [{ test: /\.ts$/, loader: 'ts-loader', options: { configFile: 'tsconfig.web.json', onlyCompileBundledFiles: true } }],
     },
     plugins: [
-      new CopyPlugin({ patterns: [{ from: 'src/host/browser/assets/index.html', to: 'index.html' }, ...webVendorFiles()] }),
+      new CopyPlugin({
+        patterns: [
+          { from: 'src/host/browser/assets/index.html', to: 'index.html' },
+          { from: 'src/host/browser/assets/sw.js', to: 'sw.js' },
+          ...webVendorFiles(),
+        ],
+      }),
     ],
     optimization: { minimize: false },
     devtool: 'source-map',

@@ -274,3 +274,37 @@ describe('with the demo server offering a models folder (--models-dir)', () => {
     }
   });
 });
+
+describe('offline, once loaded', () => {
+  it('opens again and restores with the network gone: the page from its service worker, the models from the site storage', async () => {
+    const server = await serve(true);
+    const context = await browser.newContext();
+    try {
+      let page = await context.newPage();
+      const errors = collectPageErrors(page);
+      await page.goto(server.url);
+      await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+      await idle(page);
+      await importModel(page, sharedModel('restore/unsharp-512.onnx'));
+      await importModel(page, sharedModel('detection/yunet-2023mar-640.onnx'));
+      await page.close();
+
+      await context.setOffline(true);
+      // The network is really gone for this browser context: a request past the service worker fails.
+      page = await context.newPage();
+      errors.push(...collectPageErrors(page));
+      await page.goto(server.url);
+      await idle(page);
+      expect(await page.evaluate(() => fetch('models/files/none.onnx').then(() => 'reached', () => 'offline'))).toBe('offline');
+      expect(await page.evaluate(() => window.faceRestore!.state.models.map((m) => m.id))).toEqual(['unsharp-512.onnx']);
+      await openPhoto(page, sharedImage(PHOTO));
+      await page.locator('sp-button.fr-restore').click();
+      expect(await idle(page)).toMatch(/^Restored 2 faces\./);
+      expect(await page.evaluate(() => window.faceRestore!.web.runtime.threads)).toBeGreaterThan(1);
+      expect(errors.filter((e) => !/models\/files\/none\.onnx|ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
+    } finally {
+      await context.close();
+      await server.close();
+    }
+  });
+});

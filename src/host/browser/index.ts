@@ -53,4 +53,14 @@ async function start(): Promise<void> {
   mountWebApp(root, controller);
 }
 
+/**
+ * The service worker (sw.js) keeps the page and its runtime cached, so it opens and runs offline once loaded. Where it
+ * cannot register (a plain-http host other than this computer, a private window), the page works online as before.
+ */
+function keepForOffline(): void {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('sw.js').catch(() => undefined);
+}
+
+keepForOffline();
 void start();
