@@ -260,7 +260,8 @@ describe('models missing', () => {
   describe.each(cases)('%s', (_, modelFiles, sub, words) => {
     let h: Harness;
     beforeAll(async () => {
-      h = await makeHarness({ modelFiles });
+      // The plugin has UXP's fetch (index.ts), so the advice includes Download; none is made here.
+      h = await makeHarness({ modelFiles, models: { fetch: (url, init) => fetch(url, init) } });
     });
     afterAll(() => h.controller.dispose());
 
