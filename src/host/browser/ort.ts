@@ -58,6 +58,8 @@ export function planThreads(env: ThreadEnvironment): WebRuntimeInfo {
 
 type OrtModule = typeof OrtWeb;
 
+const SESSION_OPTIONS = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' } as const;
+
 function fail(message: string, cause?: unknown): RestoreError {
   return new RestoreError('MODEL_LOAD_FAILED', message, cause === undefined ? undefined : { cause });
 }
@@ -96,13 +98,13 @@ export function createBrowserRuntime(options: BrowserRuntimeOptions): ModelRunti
 
   const create = async (label: string, bytes: Uint8Array): Promise<LoadedModel> => {
     const module = await start();
-    const options_ = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' } as const;
-    return wrapOrtSession(module as unknown as OrtNamespace, { label, location: bytes }, options_);
+    return wrapOrtSession(module as unknown as OrtNamespace, { label, location: bytes }, SESSION_OPTIONS);
   };
 
   return {
     get name() {
-      return `onnxruntime-web ${version} (wasm, ${options.threads} thread${options.threads === 1 ? '' : 's'}${proxy ? ', in a worker' : ''})`.replace('  ', ' ');
+      const how = [`wasm, ${options.threads} thread${options.threads === 1 ? '' : 's'}`, ...(proxy ? ['in a worker'] : [])].join(', ');
+      return `${['onnxruntime-web', version].filter(Boolean).join(' ')} (${how})`;
     },
     load(source, loadOptions = {}) {
       const run = queue.then(async () => {
