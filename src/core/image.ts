@@ -105,6 +105,11 @@ export function toWorkingRgb(image: PixelImage): FloatImage {
   const n = width * height;
   const out = new Float32Array(n * 3);
   const k = 255 / image.maxValue;
+  // 8-bit RGB is already on the working scale: a typed-array copy converts it natively (several times faster).
+  if (channels === 3 && k === 1) {
+    out.set(data);
+    return { width, height, channels: 3, data: out };
+  }
   const gray = channels <= 2;
   for (let i = 0, s = 0, d = 0; i < n; i++, s += channels, d += 3) {
     if (gray) {
@@ -128,6 +133,10 @@ export function toWorkingColor(image: PixelImage): FloatImage {
   const n = width * height;
   const out = new Float32Array(n * cc);
   const k = 255 / image.maxValue;
+  if (cc === channels && k === 1) {
+    out.set(data);
+    return { width, height, channels: cc, data: out };
+  }
   for (let i = 0, s = 0, d = 0; i < n; i++, s += channels, d += cc) {
     for (let c = 0; c < cc; c++) out[d + c] = data[s + c] * k;
   }

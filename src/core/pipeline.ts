@@ -70,6 +70,9 @@ export function scaleBackground(color: FloatImage, scale: number, isEightBitInpu
 
 /** The Lanczos-4 background in the input's format (alpha resized alongside), ready for compositeOntoPixels. */
 function lanczosBackground(image: PixelImage, scale: number, rgb?: FloatImage): PixelImage {
+  // At ×1 the background is the image itself: integer pixels survive the working-scale round trip unchanged, so
+  // copy them instead (float pixels take the round trip, as they always have).
+  if (scale === 1 && !(image.data instanceof Float32Array)) return copyImage(image);
   const base = colorChannels(image) === 3 && rgb ? rgb : toWorkingColor(image);
   const background = scaleBackground(base, scale, isEightBit(image));
   let alpha = extractAlpha(image);

@@ -70,28 +70,37 @@ export function cropToTensor(crop: FloatImage, descriptor: RestoreModelDescripto
   const out = new Float32Array(3 * plane);
   const { mean, std } = descriptor;
   const src = crop.data;
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) out[c * plane + i] = (fround(src[i * 3 + c] / 255) - mean) / std;
+  // Plane by plane: contiguous writes.
+  for (let c = 0; c < 3; c++) {
+    const base = c * plane;
+    for (let i = 0, s = c; i < plane; i++, s += 3) out[base + i] = (fround(src[s] / 255) - mean) / std;
   }
   return out;
 }
 
-/** Model output (NCHW) → face (RGB, 0..255, HWC): clamp, rescale, and round when `shouldRound`. */
-export function tensorToFace(data: Float32Array | Float64Array, size: number, descriptor: RestoreModelDescriptor, shouldRound: boolean): FloatImage {
+/**
+ * Model output (NCHW) → face (RGB, 0..255, HWC): clamp, rescale, and round when `shouldRound`. `hasNaN` tells a
+ * damaged model's NaN output (the clamp lets NaN through).
+ */
+export function tensorToFace(data: Float32Array | Float64Array, size: number, descriptor: RestoreModelDescriptor, shouldRound: boolean): FloatImage & { readonly hasNaN: boolean } {
   const plane = size * size;
   const out = new Float32Array(plane * 3);
   const [lo, hi] = descriptor.outputRange;
   const k = 255 / (hi - lo);
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) {
-      let v = data[c * plane + i];
-      v = v < lo ? lo : v > hi ? hi : v; // NaN stays NaN and is caught below
+  let hasNaN = false;
+  // Plane by plane: contiguous reads of the model's output.
+  for (let c = 0; c < 3; c++) {
+    const base = c * plane;
+    for (let i = 0, d = c; i < plane; i++, d += 3) {
+      let v = data[base + i];
+      if (v !== v) hasNaN = true;
+      v = v < lo ? lo : v > hi ? hi : v;
       let r = (v - lo) * k;
       if (shouldRound) r = round(r);
-      out[i * 3 + c] = r;
+      out[d] = r;
     }
   }
-  return { width: size, height: size, channels: 3, data: out };
+  return { width: size, height: size, channels: 3, data: out, hasNaN };
 }
 
 export interface RestoreFaceOptions {
@@ -127,8 +136,8 @@ export async function restoreFace(
       `restore model ${label} returned ${out ? formatShape(out.dims) : 'no output'} for output "${contract.output}"; expected [1,3,${size},${size}]`,
     );
   }
-  const face = tensorToFace(out.data, size, descriptor, options.round);
-  if (face.data.some(Number.isNaN)) {
+  const { hasNaN, ...face } = tensorToFace(out.data, size, descriptor, options.round);
+  if (hasNaN) {
     throw new RestoreError('INFERENCE_FAILED', `restore model ${label} produced NaN values; the model file may be damaged`);
   }
   return face;

@@ -88,6 +88,18 @@ export function warpAffine(src: FloatImage, matrix: Affine, region: Rect, option
       const inX0 = sx >= 0, inX1 = sx + 1 < sw, inY0 = sy >= 0, inY1 = sy + 1 < sh;
       const p00 = (sy * sw + sx) * cn;
       const p10 = p00 + sw * cn;
+      if (inX0 && inX1 && inY0 && inY1) {
+        // All four taps inside (nearly every pixel): the same sum in the same order, without the border checks.
+        for (let c = 0; c < cn; c++) {
+          let r = s[p00 + c] * w0 + s[p00 + cn + c] * w1 + s[p10 + c] * w2 + s[p10 + cn + c] * w3;
+          if (shouldRound) {
+            r = floor(r + 0.5);
+            r = r < 0 ? 0 : r > 255 ? 255 : r;
+          }
+          out[o + c] = r;
+        }
+        continue;
+      }
       for (let c = 0; c < cn; c++) {
         v[0] = inY0 && inX0 ? s[p00 + c] : border[c];
         v[1] = inY0 && inX1 ? s[p00 + cn + c] : border[c];
