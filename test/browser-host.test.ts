@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
-import webpack from 'webpack';
+import { buildBundle } from './helpers/webpack-build';
 import { startDemoServer, type DemoServer } from '../scripts/demo-server';
 import { readImage } from '../src/host/node/image-io';
 import type { WireError, WireImage } from './fixtures/browser-host-entry';
@@ -30,16 +30,6 @@ let context: BrowserContext;
 let page: Page;
 /** Uncaught exceptions and console errors of every page opened. */
 const pageErrors: string[][] = [];
-
-function build(config: webpack.Configuration): Promise<void> {
-  return new Promise((resolve, reject) => {
-    webpack(config, (error, stats) => {
-      if (error) reject(error);
-      else if (stats?.hasErrors()) reject(new Error(stats.toString({ all: false, errors: true, errorDetails: true })));
-      else resolve();
-    });
-  });
-}
 
 function ok<T>(result: Settled<T>): T {
   if ('error' in result) throw new Error(`The page failed: ${result.error.name} ${result.error.code ?? ''}: ${result.error.message}`);
@@ -87,7 +77,7 @@ async function openPage(): Promise<Page> {
 beforeAll(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'facerestore-browser-'));
   site = path.join(workDir, 'site');
-  await build({
+  await buildBundle({
     mode: 'development', target: 'web', devtool: false,
     entry: path.join(__dirname, 'fixtures', 'browser-host-entry.ts'),
     output: { path: site, filename: 'bundle.js' },

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { JSDOM } from 'jsdom';
-import webpack from 'webpack';
+import { buildBundle } from './helpers/webpack-build';
 import { uxpVendorFiles, uxpWebpackConfig } from '../scripts/uxp-webpack';
 import { createRestorer, type PixelImage } from '../src/core';
 import type { TensorInfo } from '../src/core/runtime';
@@ -33,16 +33,6 @@ let bundleText = '';
 let legacyText = '';
 let image: PixelImage;
 let reference: DetectedFace[] = [];
-
-function build(config: webpack.Configuration): Promise<void> {
-  return new Promise((resolve, reject) => {
-    webpack(config, (error, stats) => {
-      if (error) reject(error);
-      else if (stats?.hasErrors()) reject(new Error(stats.toString({ all: false, errors: true, errorDetails: true })));
-      else resolve();
-    });
-  });
-}
 
 /** The plugin's `fs.readFile('plugin:/…')`, confined to the temporary plugin folder. */
 async function readPluginFile(relativePath: string): Promise<Uint8Array> {
@@ -70,7 +60,7 @@ function imageInRealm(box: UxpSandbox): PixelImage {
 beforeAll(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'facerestore-uxp-'));
   pluginDir = path.join(workDir, 'plugin');
-  await build(uxpWebpackConfig({ entry: path.join(__dirname, 'fixtures', 'uxp-runtime-entry.ts'), outDir: pluginDir }));
+  await buildBundle(uxpWebpackConfig({ entry: path.join(__dirname, 'fixtures', 'uxp-runtime-entry.ts'), outDir: pluginDir }));
   for (const { from, to } of uxpVendorFiles()) {
     fs.mkdirSync(path.dirname(path.join(pluginDir, to)), { recursive: true });
     fs.copyFileSync(from, path.join(pluginDir, to));
