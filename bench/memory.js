@@ -100,4 +100,4 @@ async function memory() {
   }
 }
 
-module.exports = { memory };
+module.exports = { memory, runMeasured, hasGnuTime };

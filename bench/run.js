@@ -9,7 +9,7 @@ const path = require('path');
 const { parseArgs } = require('util');
 const { ROOT, log, table } = require('./lib');
 
-const SECTIONS = ['throughput', 'tiles', 'quality', 'memory', 'browser', 'stages'];
+const SECTIONS = ['throughput', 'tiles', 'quality', 'memory', 'browser', 'stages', 'session'];
 
 const HELP = `Usage: npm run bench [-- options]
 
@@ -96,7 +96,8 @@ async function main() {
   const { memory } = require('./memory');
   const { browser, checkBrowser } = require('./browser');
   const { stages } = require('./stages');
-  const run = { throughput, tiles: tileSizes, quality: reducedScale, memory, browser, stages };
+  const { sessionOptions } = require('./session-options');
+  const run = { throughput, tiles: tileSizes, quality: reducedScale, memory, browser, stages, session: sessionOptions };
   // Before any section, so that a missing web build or browser is said at once, not after the other sections.
   if (o.sections.includes('browser')) {
     try {

@@ -14,7 +14,8 @@ const path = require('path');
 const { spawn } = require('child_process');
 const { performance } = require('perf_hooks');
 const sharp = require('sharp');
-const { MODELS, IMAGES, log, median, loadRgb, table, fixed } = require('./lib');
+const { ROOT, MODELS, IMAGES, log, median, loadRgb, table, fixed } = require('./lib');
+const { runMeasured, hasGnuTime } = require('./memory');
 
 const RESTORE_MODEL = path.join(MODELS, 'restore', 'gfpgan-v1.4-arch-random.fp16w.onnx');
 const DETECT_MODEL = path.join(MODELS, 'detection', 'yunet-2023mar-640.onnx');
@@ -213,6 +214,40 @@ async function detect12mp(t, runs) {
 // ---------------------------------------------------------------------------------------------------------------
 // Parent: spawn the children, print the tables.
 
+/**
+ * Peak RSS of the CLI (its own process, as a user runs it) on 12 MP photos with 4 faces at -s 1 with the full-size
+ * stand-in: "pair" = two copies of gfpgan_whole_00.jpg at 2000×3000 side by side (faces at a usual size; `runs`
+ * times), "worst" = codeformer_whole_00.jpg enlarged 8× to 4000×3000 (four faces of ~1000 px; once).
+ */
+async function cliPeak12mp(runs) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'facerestore-stages-rss-'));
+  try {
+    const pair = path.join(tmp, 'pair-12mp.jpg'), worst = path.join(tmp, 'worst-12mp.jpg');
+    const half = await sharp(PHOTO).resize(2000, 3000, { fit: 'cover', kernel: 'lanczos3' }).png().toBuffer();
+    await sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .composite([{ input: half, left: 0, top: 0 }, { input: half, left: 2000, top: 0 }]).jpeg({ quality: 92 }).toFile(pair);
+    await sharp(path.join(IMAGES, 'codeformer_whole_00.jpg')).resize(4000, 3000, { fit: 'cover', kernel: 'lanczos3' }).jpeg({ quality: 92 }).toFile(worst);
+    const useTime = await hasGnuTime();
+    const measure = async (input, name) => {
+      const args = [process.execPath, path.join(ROOT, 'bin', 'facerestore.js'), '-i', input, '-o', path.join(tmp, 'out'), '-s', '1',
+        '--model', RESTORE_MODEL, '--detector-model', DETECT_MODEL, '--json'];
+      const r = await runMeasured(args, tmp, useTime);
+      let faces = '?';
+      try { faces = JSON.parse(r.stdout).files[0].faces; } catch { faces = `exit ${r.code}: ${r.stderrTail}`; }
+      log(`  CLI 12 MP ${name}: ${faces} faces, peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MiB, ${r.wallSeconds.toFixed(1)} s`);
+      return { peakMiB: r.peakRssKb / 1024, wallSeconds: r.wallSeconds, faces, method: r.method };
+    };
+    const pairRuns = [];
+    for (let i = 0; i < runs; i++) pairRuns.push(await measure(pair, `pair run ${i + 1}/${runs}`));
+    const worstRun = await measure(worst, 'worst case');
+    const peaks = pairRuns.map((r) => r.peakMiB);
+    return { pair: { runs: pairRuns, medianMiB: median(peaks), maxMiB: Math.max(...peaks), faces: pairRuns[0].faces }, worst: worstRun, method: pairRuns[0].method,
+      command: `node bin/facerestore.js -i <12 MP photo> -o <tmp> -s 1 --model ${path.relative(ROOT, RESTORE_MODEL)} --detector-model ${path.relative(ROOT, DETECT_MODEL)} --json` };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 function runChild(kind, threads, runs) {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [__filename, '--child', kind, '--threads', String(threads), '--runs', String(runs)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -239,6 +274,8 @@ async function stages(options) {
     log(`stages: ${c.label} (child process, ${c.runs} runs after a warm-up)`);
     results.push({ label: c.label, ...(await runChild(c.kind, c.threads, c.runs)) });
   }
+  log('stages: CLI peak RSS on 12 MP photos with 4 faces');
+  results[0].cli12mp = await cliPeak12mp(options.runs);
   return report(results);
 }
 
@@ -291,6 +328,14 @@ function report(results) {
       '',
       `Detection on ${d.width}×${d.height} (gfpgan_whole_00.jpg, sharp lanczos3 cover), onnxruntime-node: restorer.detect ${ms(d.ms)} ms median (model ${ms(d.modelMs)} ms; toWorkingRgb alone ${ms(d.toWorkingRgbMs)} ms), ${d.faces} faces;` +
         ` ${fixed(100 * d.ms / modelPerFace, 1)} % of one face's restore session.run (${ms(modelPerFace)} ms) — target ≤ 10 %.`,
+      ...(node.cli12mp ? [
+        '',
+        `CLI peak RSS (${node.cli12mp.method}), 4000×3000 JPEG with 4 faces, -s 1, full-size stand-in, no upsampler (target ≤ 1.2 GB):`,
+        `  two copies of gfpgan_whole_00.jpg side by side: median ${ms(node.cli12mp.pair.medianMiB)} MiB = ${fixed(node.cli12mp.pair.medianMiB * 2 ** 20 / 1e9, 2)} GB ` +
+          `(max ${ms(node.cli12mp.pair.maxMiB)} MiB over ${node.cli12mp.pair.runs.length} runs), ${node.cli12mp.pair.faces} faces`,
+        `  worst case, codeformer_whole_00.jpg enlarged 8× (faces ~1000 px): ${ms(node.cli12mp.worst.peakMiB)} MiB = ${fixed(node.cli12mp.worst.peakMiB * 2 ** 20 / 1e9, 2)} GB, ${node.cli12mp.worst.faces} faces`,
+        `  ${node.cli12mp.command}`,
+      ] : []),
     ],
     data: { photo: path.basename(PHOTO), model: path.basename(RESTORE_MODEL), results },
   };

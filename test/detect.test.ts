@@ -2,7 +2,7 @@
  * Every detector on every shared photo with the real models. Fails (never skips) when ../shared is missing.
  */
 import { createDetector, resolveDetectOptions, type DetectOptions, type DetectorKind, type FaceDetector } from '../src/core/detect';
-import { toWorkingRgb, type FloatImage } from '../src/core/image';
+import type { PixelImage } from '../src/core/image';
 import type { LoadedModel } from '../src/core/runtime';
 import type { Box, DetectedFace } from '../src/core/types';
 import { createNodeRuntime } from '../src/host/node/ort';
@@ -49,14 +49,14 @@ function bestIou(face: DetectedFace, others: readonly DetectedFace[]): number {
   return Math.max(0, ...others.map((o) => iou(face.box, o.box)));
 }
 
-const images = new Map<string, FloatImage>();
+const images = new Map<string, PixelImage>();
 const models: LoadedModel[] = [];
 const detectors = new Map<string, FaceDetector>();
 /** Results at default options, per setup name, per photo. */
 const results = new Map<string, Map<string, DetectedFace[]>>();
 
 beforeAll(async () => {
-  for (const photo of PHOTOS) images.set(photo, toWorkingRgb(await loadRgb8(sharedImage(photo))));
+  for (const photo of PHOTOS) images.set(photo, await loadRgb8(sharedImage(photo)));
   const runtime = createNodeRuntime();
   for (const setup of SETUPS) {
     const file = sharedModel(setup.file);
@@ -65,7 +65,7 @@ beforeAll(async () => {
     const detector = createDetector(setup.kind, model, setup.file);
     detectors.set(setup.name, detector);
     const perPhoto = new Map<string, DetectedFace[]>();
-    for (const photo of PHOTOS) perPhoto.set(photo, await detector.detect(images.get(photo) as FloatImage, resolveDetectOptions(setup.kind)));
+    for (const photo of PHOTOS) perPhoto.set(photo, await detector.detect(images.get(photo) as PixelImage, resolveDetectOptions(setup.kind)));
     results.set(setup.name, perPhoto);
   }
 });
@@ -84,7 +84,7 @@ describe.each(SETUPS)('$name at default thresholds', (setup) => {
 
   it('returns well-formed faces: numbered, descending scores, inside the image, eyes apart', () => {
     for (const photo of PHOTOS) {
-      const { width, height } = images.get(photo) as FloatImage;
+      const { width, height } = images.get(photo) as PixelImage;
       const list = faces(setup.name, photo);
       list.forEach((f, i) => {
         expect(f.index).toBe(i);
@@ -145,7 +145,7 @@ describe('agreement', () => {
 describe('options on real photos', () => {
   const detect = (name: string, photo: string, options: DetectOptions): Promise<DetectedFace[]> => {
     const detector = detectors.get(name) as FaceDetector;
-    return detector.detect(images.get(photo) as FloatImage, resolveDetectOptions(detector.kind, options));
+    return detector.detect(images.get(photo) as PixelImage, resolveDetectOptions(detector.kind, options));
   };
 
   it('maps results of a downscaled photo back to full resolution', async () => {
@@ -179,17 +179,17 @@ describe('options on real photos', () => {
 });
 
 describe('sideways photos', () => {
-  const detect = (name: string, image: FloatImage, options: DetectOptions = {}): Promise<DetectedFace[]> => {
+  const detect = (name: string, image: PixelImage, options: DetectOptions = {}): Promise<DetectedFace[]> => {
     const detector = detectors.get(name) as FaceDetector;
     return detector.detect(image, resolveDetectOptions(detector.kind, options));
   };
 
   it('YuNet finds the 90°-turned face only by turning the photo, with landmarks mapped back onto the face', async () => {
-    const turned = images.get(ROTATED) as FloatImage;
+    const turned = images.get(ROTATED) as PixelImage;
     expect(await detect('yunet fixed 640', turned, { shouldTryRotations: false })).toHaveLength(0);
     const [face] = await detect('yunet fixed 640', turned);
     // rot_90 is rot_0 turned a quarter turn: map the upright detection of rot_0 into rot_90 and compare.
-    const upright = (await detect('yunet fixed 640', toWorkingRgb(await loadRgb8(sharedImage('inspireface_rotate_rot_0.jpg')))))[0];
+    const upright = (await detect('yunet fixed 640', await loadRgb8(sharedImage('inspireface_rotate_rot_0.jpg'))))[0];
     const h0 = 402; // rot_0 is 325×402; a counter-clockwise quarter turn maps (x, y) to (y, 325 − 1 − x)
     const w0 = 325;
     const candidates = [
@@ -204,11 +204,11 @@ describe('sideways photos', () => {
   });
 
   it('finds no face in a photo region without faces, even turned', async () => {
-    const photo = images.get('gfpgan_whole_00.jpg') as FloatImage;
+    const photo = images.get('gfpgan_whole_00.jpg') as PixelImage;
     // The red jacket below the faces: 400×400 from (700, 1100).
-    const region = new Float32Array(400 * 400 * 3);
+    const region = new Uint8Array(400 * 400 * 3);
     for (let y = 0; y < 400; y++) region.set(photo.data.subarray(((1100 + y) * photo.width + 700) * 3, ((1100 + y) * photo.width + 1100) * 3), y * 1200);
-    const image: FloatImage = { width: 400, height: 400, channels: 3, data: region };
+    const image: PixelImage = { width: 400, height: 400, channels: 3, data: region, maxValue: 255 };
     for (const setup of SETUPS) expect(await detect(setup.name, image)).toHaveLength(0);
   });
 });

@@ -98,20 +98,28 @@ export function checkOutputSize(image: { width: number; height: number }, scale:
 
 /**
  * The RGB working copy of an image on the 0..255 scale (gray is replicated to three channels; alpha dropped).
- * Detection and alignment always see three channels, as the reference does after GRAY2BGR.
+ * Detection and alignment always see three channels, as the reference does after GRAY2BGR. With `rect`, only that
+ * window (inside the image) is converted: the same values, without a full-size float copy of a large photo.
  */
-export function toWorkingRgb(image: PixelImage): FloatImage {
-  const { width, height, channels, data } = image;
-  const n = width * height;
-  const out = new Float32Array(n * 3);
+export function toWorkingRgb(image: PixelImage, rect?: { x: number; y: number; width: number; height: number }): FloatImage {
+  const { x, y, width, height } = rect ?? { x: 0, y: 0, width: image.width, height: image.height };
+  const out = new Float32Array(width * height * 3);
+  for (let j = 0; j < height; j++) rgbRowInto(image, y + j, x, width, out, j * width * 3);
+  return { width, height, channels: 3, data: out };
+}
+
+/** `count` pixels of row `y` from column `x`, as working RGB, into `out` at `offset`: toWorkingRgb's one rule. */
+function rgbRowInto(image: PixelImage, y: number, x: number, count: number, out: Float32Array, offset: number): void {
+  const { channels, data } = image;
   const k = 255 / image.maxValue;
+  let s = (y * image.width + x) * channels;
   // 8-bit RGB is already on the working scale: a typed-array copy converts it natively (several times faster).
   if (channels === 3 && k === 1) {
-    out.set(data);
-    return { width, height, channels: 3, data: out };
+    out.set(data.subarray(s, s + count * 3), offset);
+    return;
   }
   const gray = channels <= 2;
-  for (let i = 0, s = 0, d = 0; i < n; i++, s += channels, d += 3) {
+  for (let i = 0, d = offset; i < count; i++, s += channels, d += 3) {
     if (gray) {
       const v = data[s] * k;
       out[d] = v;
@@ -123,7 +131,26 @@ export function toWorkingRgb(image: PixelImage): FloatImage {
       out[d + 2] = data[s + 2] * k;
     }
   }
-  return { width, height, channels: 3, data: out };
+}
+
+/** An image read one row at a time; `row(y)` is valid until the next call (it may reuse one buffer). */
+export interface RowSource {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  row(y: number): Float32Array;
+}
+
+/** A working image as rows (views, no copy). */
+export function rowsOf(image: FloatImage): RowSource {
+  const len = image.width * image.channels;
+  return { width: image.width, height: image.height, channels: image.channels, row: (y) => image.data.subarray(y * len, (y + 1) * len) };
+}
+
+/** The RGB working rows of `image`, converted one row at a time into a reused buffer (toWorkingRgb's values). */
+export function workingRgbRows(image: PixelImage): RowSource {
+  const buffer = new Float32Array(image.width * 3);
+  return { width: image.width, height: image.height, channels: 3, row: (y) => (rgbRowInto(image, y, 0, image.width, buffer, 0), buffer) };
 }
 
 /** The colour channels only (1 or 3), on the 0..255 scale: the background that faces are composited onto. */

@@ -5,6 +5,15 @@
 import { RestoreError, describeError } from './errors';
 import type { LoadedModel, ModelSource, Tensor, TensorInfo } from './runtime';
 
+/**
+ * Session options shared by every host (onnxruntime-node and -web), chosen with `npm run bench -- --only session`
+ * (bench/README.md, section 7) on the full-size GFPGAN graph: every graph optimisation (the lower levels run
+ * 11–18 % slower), the CPU arena kept (without it each run allocates afresh: 5–14 % slower), and no memory pattern:
+ * with it onnxruntime reserves one block sized for all of the first run's intermediates, which costs a quarter more
+ * peak memory for no speed.
+ */
+export const TUNED_SESSION_OPTIONS = { graphOptimizationLevel: 'all', enableMemPattern: false } as const;
+
 /** The structural slice of onnxruntime-common the engine uses. */
 export interface OrtTensorLike {
   readonly type: string;

@@ -73,7 +73,6 @@ export function placeFace(restored: FloatImage, affine: Affine, options: Placeme
   const rect = placementRect(inv, size, scale, canvasWidth, canvasHeight);
   if (!rect) return undefined;
   const n = rect.width * rect.height;
-  const face = warpAffine(restored, inv, rect, { borderValue: 0, round: options.round });
   const ones: FloatImage = { width: size, height: restored.height, channels: 1, data: new Float32Array(size * restored.height).fill(1) };
   const invMask = warpAffine(ones, inv, rect, { borderValue: 0 }).data;
   const erosion = erode(invMask, rect.width, rect.height, trunc(2 * scale));
@@ -81,32 +80,42 @@ export function placeFace(restored: FloatImage, affine: Affine, options: Placeme
   for (let i = 0; i < n; i++) area += erosion[i];
   const sizes = softMaskSizes(area);
   const center = erode(erosion, rect.width, rect.height, sizes.erosionKernel);
-  const mask = gaussianBlur(center, rect.width, rect.height, sizes.blurKernel);
-  // pasted_face = inv_mask_erosion · inv_restored (hides the warp's dark fringe).
+  const fullMask = gaussianBlur(center, rect.width, rect.height, sizes.blurKernel);
+  // Only the mask needs the whole rectangle (erosion and blur must see its zeros); the face is warped, and kept, on
+  // the mask's bounding box alone: the same pixels, so host layers hold nothing invisible and it costs less.
+  const box = nonZeroBox(fullMask, rect.width, rect.height);
+  if (!box) return undefined;
+  const placed: Rect = { x: rect.x + box.x, y: rect.y + box.y, width: box.width, height: box.height };
+  const face = warpAffine(restored, inv, placed, { borderValue: 0, round: options.round }).data;
   const cc = options.colorChannels;
-  const pixels = new Float32Array(n * cc);
-  const src = face.data;
-  for (let i = 0; i < n; i++) {
-    const e = erosion[i];
-    if (cc === 3) {
-      pixels[i * 3] = e * src[i * 3];
-      pixels[i * 3 + 1] = e * src[i * 3 + 1];
-      pixels[i * 3 + 2] = e * src[i * 3 + 2];
-    } else {
-      // Gray documents stay gray: ITU-R BT.601 luma, as cv2's RGB2GRAY.
-      pixels[i] = e * (0.299 * src[i * 3] + 0.587 * src[i * 3 + 1] + 0.114 * src[i * 3 + 2]);
+  const m = box.width * box.height;
+  const mask = new Float32Array(m);
+  const pixels = new Float32Array(m * cc);
+  for (let j = 0, i = 0; j < box.height; j++) {
+    const from = (box.y + j) * rect.width + box.x;
+    mask.set(fullMask.subarray(from, from + box.width), j * box.width);
+    for (let k = 0; k < box.width; k++, i++) {
+      // pasted_face = inv_mask_erosion · inv_restored (hides the warp's dark fringe).
+      const e = erosion[from + k];
+      if (cc === 3) {
+        pixels[i * 3] = e * face[i * 3];
+        pixels[i * 3 + 1] = e * face[i * 3 + 1];
+        pixels[i * 3 + 2] = e * face[i * 3 + 2];
+      } else {
+        // Gray documents stay gray: ITU-R BT.601 luma, as cv2's RGB2GRAY.
+        pixels[i] = e * (0.299 * face[i * 3] + 0.587 * face[i * 3 + 1] + 0.114 * face[i * 3 + 2]);
+      }
     }
   }
-  return trimToMask({ rect, pixels: { width: rect.width, height: rect.height, channels: cc, data: pixels }, mask });
+  return { rect: placed, pixels: { width: box.width, height: box.height, channels: cc, data: pixels }, mask };
 }
 
-/** Shrinks a placement to the bounding box of its non-zero mask, so host layers hold nothing invisible. */
-function trimToMask(p: Placement): Placement | undefined {
-  const { width, height } = p.rect;
+/** The bounding box of a plane's non-zero values (relative to the plane), or undefined when it is all zero. */
+function nonZeroBox(plane: Float32Array, width: number, height: number): Rect | undefined {
   let x0 = width, y0 = height, x1 = -1, y1 = -1;
   for (let j = 0; j < height; j++) {
     for (let i = 0; i < width; i++) {
-      if (p.mask[j * width + i] > 0) {
+      if (plane[j * width + i] > 0) {
         if (i < x0) x0 = i;
         if (i > x1) x1 = i;
         if (j < y0) y0 = j;
@@ -114,16 +123,7 @@ function trimToMask(p: Placement): Placement | undefined {
       }
     }
   }
-  if (x1 < 0) return undefined;
-  const w = x1 - x0 + 1, h = y1 - y0 + 1, cc = p.pixels.channels;
-  const mask = new Float32Array(w * h);
-  const pixels = new Float32Array(w * h * cc);
-  for (let j = 0; j < h; j++) {
-    const from = (y0 + j) * width + x0;
-    mask.set(p.mask.subarray(from, from + w), j * w);
-    pixels.set(p.pixels.data.subarray(from * cc, (from + w) * cc), j * w * cc);
-  }
-  return { rect: { x: p.rect.x + x0, y: p.rect.y + y0, width: w, height: h }, pixels: { width: w, height: h, channels: cc, data: pixels }, mask };
+  return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
 /** Groups placements whose rectangles overlap (transitively), keeping their order within each group. */

@@ -5,7 +5,7 @@
 import { alignFace } from './align';
 import type { FaceDetector, ResolvedDetectOptions } from './detect/types';
 import { throwIfAborted, type AbortSignalLike } from './errors';
-import { colorChannels, extractAlpha, fromWorking, isEightBit, toWorkingColor, toWorkingRgb, type FloatImage, type PixelImage } from './image';
+import { colorChannels, extractAlpha, fromWorking, isEightBit, toWorkingColor, type FloatImage, type PixelImage } from './image';
 import type { RestoreModelDescriptor } from './models';
 import type { ResolvedRestoreOptions } from './options';
 import { compositeOntoPixels, placeFace, type Placement } from './paste';
@@ -69,12 +69,11 @@ export function scaleBackground(color: FloatImage, scale: number, isEightBitInpu
 }
 
 /** The Lanczos-4 background in the input's format (alpha resized alongside), ready for compositeOntoPixels. */
-function lanczosBackground(image: PixelImage, scale: number, rgb?: FloatImage): PixelImage {
+function lanczosBackground(image: PixelImage, scale: number): PixelImage {
   // At ×1 the background is the image itself: integer pixels survive the working-scale round trip unchanged, so
   // copy them instead (float pixels take the round trip, as they always have).
   if (scale === 1 && !(image.data instanceof Float32Array)) return copyImage(image);
-  const base = colorChannels(image) === 3 && rgb ? rgb : toWorkingColor(image);
-  const background = scaleBackground(base, scale, isEightBit(image));
+  const background = scaleBackground(toWorkingColor(image), scale, isEightBit(image));
   let alpha = extractAlpha(image);
   if (alpha && scale !== 1) alpha = resize(alpha, background.width, background.height, { kernel: 'lanczos4' });
   return fromWorking(background, alpha, image);
@@ -87,14 +86,14 @@ function copyImage(image: PixelImage): PixelImage {
 export async function runPipeline(input: PipelineInput): Promise<RestoreResult> {
   const { image, options, progress, signal, restorer } = input;
   const round = isEightBit(image);
-  let rgb: FloatImage | undefined = toWorkingRgb(image);
+  // No float copy of the whole photo: detection reads it row by row and alignment converts each face's window.
   let faces = input.faces;
   if (!faces) {
     const detector = await input.detector();
     if (input.yieldToHost) await input.yieldToHost();
     throwIfAborted(signal);
     progress.report('detect', 0, 1);
-    faces = await detector.detect(rgb, input.detectOptions, signal);
+    faces = await detector.detect(image, input.detectOptions, signal);
     progress.report('detect', 1, 1);
   }
   const scale = options.upscale;
@@ -106,7 +105,7 @@ export async function runPipeline(input: PipelineInput): Promise<RestoreResult> 
     if (input.yieldToHost) await input.yieldToHost();
     throwIfAborted(signal);
     const face = faces[i];
-    const { affine, crop } = alignFace(rgb, face.landmarks, restorer.descriptor, round);
+    const { affine, crop } = alignFace(image, face.landmarks, restorer.descriptor, round);
     progress.reportIn('restore', 'align', i + 1, faces.length, (i + 0.02) / faces.length);
     const restored = await restoreFace(restorer.model, restorer.contract, restorer.label, crop, restorer.descriptor, {
       weight: options.weight,
@@ -122,7 +121,6 @@ export async function runPipeline(input: PipelineInput): Promise<RestoreResult> 
   let composite: PixelImage | undefined;
   let background: PixelImage | undefined;
   if (options.shouldComposite && input.upsampler) {
-    rgb = undefined; // not needed any more: let it go before the big allocation
     background = await input.upsampler.upscale(image, {
       scale,
       ...(options.tile === undefined ? {} : { tile: options.tile }),
@@ -131,7 +129,7 @@ export async function runPipeline(input: PipelineInput): Promise<RestoreResult> 
     });
     composite = compositeOntoPixels(copyImage(background), placementsOf(restoredFaces), options.strength);
   } else if (options.shouldComposite) {
-    composite = compositeOntoPixels(lanczosBackground(image, scale, rgb), placementsOf(restoredFaces), options.strength);
+    composite = compositeOntoPixels(lanczosBackground(image, scale), placementsOf(restoredFaces), options.strength);
   }
   progress.finish('paste', faces.length, faces.length);
   return { width, height, scale, faces: restoredFaces, image: composite, ...(background ? { background } : {}) };

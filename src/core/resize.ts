@@ -4,7 +4,7 @@
  * reference pipeline is LANCZOS4; on integer-valued 8-bit data `fixedPoint` reproduces OpenCV's 11-bit fixed-point
  * arithmetic exactly, so backgrounds match the reference bit for bit.
  */
-import type { FloatImage } from './image';
+import { rowsOf, type FloatImage, type RowSource } from './image';
 import { cvRound } from './numeric';
 
 // Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
@@ -129,8 +129,8 @@ export interface ResizeOptions {
  * Rows → `width` samples each. Interior taps are contiguous, so their sources are addressed by offset rather than
  * through the index table; the channels of a pixel are accumulated together.
  */
-function horizontalPass(src: FloatImage, width: number, tx: Taps, wx: Float64Array): Float32Array {
-  const { channels: cn, data: s } = src;
+function horizontalPass(src: RowSource, width: number, tx: Taps, wx: Float64Array): Float32Array {
+  const cn = src.channels;
   const size = tx.size;
   const mid = new Float32Array(src.height * width * cn);
   const start = new Int32Array(width);
@@ -143,14 +143,14 @@ function horizontalPass(src: FloatImage, width: number, tx: Taps, wx: Float64Arr
   }
   const idx = tx.index;
   for (let y = 0; y < src.height; y++) {
-    const row = y * src.width * cn;
+    const s = src.row(y);
     let o = y * width * cn;
     for (let x = 0; x < width; x++, o += cn) {
       const wb = x * size;
       if (cn === 3) {
         let a0 = 0, a1 = 0, a2 = 0;
         if (contiguous[x]) {
-          let p = row + start[x] * 3;
+          let p = start[x] * 3;
           for (let k = 0; k < size; k++, p += 3) {
             const w = wx[wb + k];
             a0 += s[p] * w;
@@ -159,7 +159,7 @@ function horizontalPass(src: FloatImage, width: number, tx: Taps, wx: Float64Arr
           }
         } else {
           for (let k = 0; k < size; k++) {
-            const p = row + idx[wb + k] * 3;
+            const p = idx[wb + k] * 3;
             const w = wx[wb + k];
             a0 += s[p] * w;
             a1 += s[p + 1] * w;
@@ -172,7 +172,7 @@ function horizontalPass(src: FloatImage, width: number, tx: Taps, wx: Float64Arr
       } else {
         for (let c = 0; c < cn; c++) {
           let a = 0;
-          for (let k = 0; k < size; k++) a += s[row + idx[wb + k] * cn + c] * wx[wb + k];
+          for (let k = 0; k < size; k++) a += s[idx[wb + k] * cn + c] * wx[wb + k];
           mid[o + c] = a;
         }
       }
@@ -219,11 +219,18 @@ function verticalPass(mid: Float32Array, rowLen: number, height: number, ty: Tap
   return data;
 }
 
-/** Resizes an interleaved float image to `width × height`. Same-size resizes return a copy, as OpenCV does. */
-export function resize(src: FloatImage, width: number, height: number, options: ResizeOptions): FloatImage {
+/**
+ * Resizes an interleaved float image to `width × height`. Same-size resizes return a copy, as OpenCV does. The
+ * source may be a RowSource (e.g. workingRgbRows of a photo): the horizontal pass reads it one row at a time, so a
+ * large photo is never held in float.
+ */
+export function resize(image: FloatImage | RowSource, width: number, height: number, options: ResizeOptions): FloatImage {
+  const src = 'data' in image ? rowsOf(image) : image;
   const cn = src.channels;
   if (width === src.width && height === src.height) {
-    return { width, height, channels: cn, data: new Float32Array(src.data) };
+    const data = new Float32Array(width * height * cn);
+    for (let y = 0; y < height; y++) data.set(src.row(y), y * width * cn);
+    return { width, height, channels: cn, data };
   }
   const fixed = options.fixedPoint === true && options.kernel === 'lanczos4';
   const tx = makeTaps(src.width, width, options.kernel);

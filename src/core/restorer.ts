@@ -7,7 +7,7 @@ import { createDetector, resolveDetectOptions } from './detect';
 import type { PixelSpec } from './detect/prepare';
 import { DETECTOR_KINDS, type DetectOptions, type DetectorKind, type FaceDetector } from './detect/types';
 import { RestoreError, throwIfAborted } from './errors';
-import { checkOutputSize, DEFAULT_MAX_PIXELS, isEightBit, toWorkingRgb, validateImage, type FloatImage, type PixelImage } from './image';
+import { checkOutputSize, DEFAULT_MAX_PIXELS, isEightBit, validateImage, workingRgbRows, type FloatImage, type PixelImage } from './image';
 import { GFPGAN, type RestoreModelDescriptor } from './models';
 import {
   pickDetectOptions, resolveAlignedOptions, resolveRestoreOptions, type AlignedRestoreOptions, type CallOptions, type RestoreOptions,
@@ -143,7 +143,7 @@ export function createRestorer(config: RestorerConfig): Restorer {
       progress.report('load', 1, 1);
       if (yieldToHost) await yieldToHost();
       throwIfAborted(signal);
-      const faces = await detector.detect(toWorkingRgb(image), resolved, signal);
+      const faces = await detector.detect(image, resolved, signal);
       progress.finish('detect');
       return faces;
     },
@@ -188,7 +188,7 @@ export function createRestorer(config: RestorerConfig): Restorer {
       progress.report('load', 1, 1);
       const size = r.descriptor.faceSize;
       const round = isEightBit(image);
-      const crop = resize(toWorkingRgb(image), size, size, { kernel: 'linear' });
+      const crop = resize(workingRgbRows(image), size, size, { kernel: 'linear' });
       if (round) for (let i = 0; i < crop.data.length; i++) crop.data[i] = Math.round(crop.data[i]);
       const restored = await restoreFace(r.model, r.contract, r.label, crop, r.descriptor, { weight, round, signal });
       progress.finish('restore');

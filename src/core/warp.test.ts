@@ -1,5 +1,5 @@
 import type { FloatImage } from './image';
-import { applyAffine, invertAffine, warpAffine } from './warp';
+import { applyAffine, invertAffine, sourceWindow, warpAffine } from './warp';
 
 function ramp(width: number, height: number): FloatImage {
   const data = new Float32Array(width * height);
@@ -61,5 +61,29 @@ describe('warpAffine (cv2.warpAffine, bilinear)', () => {
     const full = warpAffine(src, m, { x: 0, y: 0, width: 50, height: 40 });
     const part = warpAffine(src, m, { x: 13, y: 9, width: 20, height: 17 });
     for (let y = 0; y < 17; y++) for (let x = 0; x < 20; x++) expect(part.data[y * 20 + x]).toBe(full.data[(y + 9) * 50 + x + 13]);
+  });
+});
+
+describe('warpAffine from a source window (alignment converts only a face\'s surroundings)', () => {
+  it('equals the warp of the whole image, in the middle and where the crop hangs over the edges', () => {
+    const w = 300, h = 200;
+    const data = new Float32Array(w * h * 3).map((_, i) => (i * 7919) % 256);
+    const full: FloatImage = { width: w, height: h, channels: 3, data };
+    const region = { x: 0, y: 0, width: 64, height: 64 };
+    // Rotated, scaled similarities placing the crop mid-image, over the top-left corner, and wholly outside.
+    const cases = [[0.9, 0.3, -120, -0.3, 0.9, -40], [1.7, -0.5, 20, 0.5, 1.7, 25], [1, 0, 900, 0, 1, 900]] as const;
+    let differing = 0;
+    for (const m of cases) {
+      const win = sourceWindow(m, region, w, h);
+      const part: FloatImage = { width: win.width, height: win.height, channels: 3, data: new Float32Array(win.width * win.height * 3) };
+      for (let y = 0; y < win.height; y++) part.data.set(data.subarray(((win.y + y) * w + win.x) * 3, ((win.y + y) * w + win.x + win.width) * 3), y * win.width * 3);
+      const expected = warpAffine(full, m, region, { borderValue: [135, 133, 132], round: true }).data;
+      const got = warpAffine(part, m, region, { borderValue: [135, 133, 132], round: true, sourceWindow: { x: win.x, y: win.y, imageWidth: w, imageHeight: h } }).data;
+      for (let i = 0; i < got.length; i++) if (got[i] !== expected[i]) differing++;
+      expect(win.width * win.height).toBeLessThan(w * h);
+    }
+    expect(differing).toBe(0);
+    // The window is far smaller than the photo for a face-sized crop.
+    expect(sourceWindow(cases[0], region, w, h).width).toBeLessThanOrEqual(100);
   });
 });

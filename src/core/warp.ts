@@ -35,6 +35,12 @@ export interface WarpOptions {
   readonly borderValue?: number | readonly number[];
   /** Round results to integers and clamp to 0..255, like OpenCV's uint8 warp. Default false (float result). */
   readonly round?: boolean;
+  /**
+   * `src` is only a window of the real source: its top-left pixel sits at (x, y) of an imageWidth × imageHeight image. Taps
+   * are tested against the real image's bounds, so the result equals a warp of the whole image as long as the
+   * window holds every tap inside it (see sourceWindow). Lets alignment convert a face's surroundings, not the photo.
+   */
+  readonly sourceWindow?: { readonly x: number; readonly y: number; readonly imageWidth: number; readonly imageHeight: number };
 }
 
 const AB_BITS = 10;
@@ -56,7 +62,11 @@ export function warpAffine(src: FloatImage, matrix: Affine, region: Rect, option
   for (let c = 0; c < cn; c++) border[c] = typeof bv === 'number' ? bv : (bv[c] ?? 0);
   const shouldRound = options.round === true;
   const out = new Float32Array(width * height * cn);
-  const sw = src.width, sh = src.height, s = src.data;
+  const win = options.sourceWindow;
+  // Bounds of the real source; offsets of the window inside it.
+  const sw = win ? win.imageWidth : src.width, sh = win ? win.imageHeight : src.height;
+  const ox = win ? win.x : 0, oy = win ? win.y : 0;
+  const rowStride = src.width, s = src.data;
   const adelta = new Int32Array(width);
   const bdelta = new Int32Array(width);
   for (let x = 0; x < width; x++) {
@@ -86,8 +96,8 @@ export function warpAffine(src: FloatImage, matrix: Affine, region: Rect, option
       const w2 = ((INTER_TAB - fx) * fy) / 1024;
       const w3 = (fx * fy) / 1024;
       const inX0 = sx >= 0, inX1 = sx + 1 < sw, inY0 = sy >= 0, inY1 = sy + 1 < sh;
-      const p00 = (sy * sw + sx) * cn;
-      const p10 = p00 + sw * cn;
+      const p00 = ((sy - oy) * rowStride + (sx - ox)) * cn;
+      const p10 = p00 + rowStride * cn;
       if (inX0 && inX1 && inY0 && inY1) {
         // All four taps inside (nearly every pixel): the same sum in the same order, without the border checks.
         for (let c = 0; c < cn; c++) {
@@ -115,4 +125,19 @@ export function warpAffine(src: FloatImage, matrix: Affine, region: Rect, option
     }
   }
   return { width, height, channels: cn, data: out };
+}
+
+/**
+ * The part of a `sourceWidth × sourceHeight` image that warping `region` by `matrix` can read: the region's corners
+ * mapped back, widened by 2 pixels for the bilinear taps and OpenCV's 1/32-pixel rounding, clamped to the image.
+ * Empty (zero width or height) when the region sees none of the image.
+ */
+export function sourceWindow(matrix: Affine, region: Rect, sourceWidth: number, sourceHeight: number): Rect {
+  const m = invertAffine(matrix);
+  const { x, y, width, height } = region;
+  const corners = [[x, y], [x + width, y], [x, y + height], [x + width, y + height]].map(([cx, cy]) => applyAffine(m, cx, cy));
+  const xs = corners.map((c) => c[0]), ys = corners.map((c) => c[1]);
+  const x0 = Math.max(0, floor(Math.min(...xs)) - 2), y0 = Math.max(0, floor(Math.min(...ys)) - 2);
+  const x1 = Math.min(sourceWidth, floor(Math.max(...xs)) + 3), y1 = Math.min(sourceHeight, floor(Math.max(...ys)) + 3);
+  return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
 }

@@ -1,4 +1,4 @@
-import type { FloatImage } from '../image';
+import type { PixelImage } from '../image';
 import type { LoadedModel, Tensor, TensorInfo } from '../runtime';
 import { createDetector, DETECT_DEFAULTS, DETECTOR_DEFAULTS, DETECTOR_KINDS, resolveDetectOptions, type DetectOptions, type DetectorKind } from './index';
 import { YUNET_OUTPUTS } from './yunet';
@@ -128,7 +128,7 @@ describe('detect', () => {
     return out;
   }
 
-  const image: FloatImage = { width: 128, height: 96, channels: 3, data: new Float32Array(128 * 96 * 3).fill(128) };
+  const image: PixelImage = { width: 128, height: 96, channels: 3, data: new Uint8Array(128 * 96 * 3).fill(128), maxValue: 255 };
 
   it('runs prepare → model → decode → NMS → filter and maps results to full resolution', async () => {
     const feeds: Array<Readonly<Record<string, Tensor>>> = [];

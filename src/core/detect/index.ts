@@ -4,7 +4,7 @@
  * fails before any photo is processed.
  */
 import { RestoreError, throwIfAborted, type AbortSignalLike } from '../errors';
-import type { FloatImage } from '../image';
+import type { PixelImage } from '../image';
 import { float32Tensor, formatShape, isDynamic, runModel, dimAccepts, type LoadedModel, type TensorInfo } from '../runtime';
 import type { DetectedFace } from '../types';
 import { checkBoolean, checkChoice, checkInteger, checkNumber, invalidOption, is, rejectUnknownKeys } from '../validate';
@@ -137,9 +137,9 @@ export function createDetector(kind: DetectorKind, model: LoadedModel, label: st
   const decode = spec.createDecoder(model, label);
   return {
     kind,
-    async detect(image: FloatImage, options: ResolvedDetectOptions, signal?: AbortSignalLike): Promise<DetectedFace[]> {
+    async detect(image: PixelImage, options: ResolvedDetectOptions, signal?: AbortSignalLike): Promise<DetectedFace[]> {
       /** Detector-input candidates of one view of the photo, and how its pixels map to that view's full resolution. */
-      const look = async (view: FloatImage): Promise<{ kept: Candidate[]; scaleX: number; scaleY: number }> => {
+      const look = async (view: PixelImage): Promise<{ kept: Candidate[]; scaleX: number; scaleY: number }> => {
         throwIfAborted(signal);
         const input = prepareDetectorInput(view, options.detectSize, geometry, spec.pixels);
         const dims = [1, 3, input.tensorHeight, input.tensorWidth];

@@ -1,13 +1,15 @@
-import type { FloatImage } from '../image';
+import { resize } from '../resize';
+import { toWorkingRgb, type PixelImage } from '../image';
 import { planDetectorInput, prepareDetectorInput, type PixelSpec } from './prepare';
 import { RETINAFACE_PIXELS } from './retinaface';
 import { SCRFD_PIXELS } from './scrfd';
 import { YUNET_PIXELS } from './yunet';
 
-function image(width: number, height: number, fill: (x: number, y: number, c: number) => number): FloatImage {
+/** A float RGB image on the 0..255 scale (what the engine's working images hold). */
+function image(width: number, height: number, fill: (x: number, y: number, c: number) => number): PixelImage {
   const data = new Float32Array(width * height * 3);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = fill(x, y, c);
-  return { width, height, channels: 3, data };
+  return { width, height, channels: 3, data, maxValue: 255 };
 }
 
 describe('planDetectorInput', () => {
@@ -108,8 +110,30 @@ describe('prepareDetectorInput', () => {
     expect(out.data[16 * 32]).toBe(0); // padding row
   });
 
-  it('rejects a working image that is not 3-channel', () => {
-    const bad: FloatImage = { width: 1, height: 1, channels: 4, data: new Float32Array(4) };
+  it('reads 16-bit RGBA and 8-bit gray row by row with the values of a whole float working copy', () => {
+    // 700×500: shrunk (area) to 640 wide; odd values so that rounding or channel mix-ups would show.
+    const w = 700, h = 500;
+    const rgba = new Uint16Array(w * h * 4).map((_, i) => (i * 7919) % 65536);
+    const gray = new Uint8Array(w * h).map((_, i) => (i * 31) % 256);
+    for (const photo of [{ width: w, height: h, channels: 4, data: rgba, maxValue: 65535 }, { width: w, height: h, channels: 1, data: gray, maxValue: 255 }] as PixelImage[]) {
+      const out = prepareDetectorInput(photo, 640, {}, YUNET_PIXELS);
+      const working = toWorkingRgb(photo);
+      const expected = prepareDetectorInput({ ...working, channels: 3, maxValue: 255 }, 640, {}, YUNET_PIXELS);
+      // And the float path itself is the area resize of the whole working copy.
+      const shrunk = resize(working, out.contentWidth, out.contentHeight, { kernel: 'area' });
+      expect(Buffer.compare(Buffer.from(out.data.buffer), Buffer.from(expected.data.buffer))).toBe(0);
+      // Plane 0 = B (YuNet is BGR, mean 0, scale 1): exactly the shrunk image's third channel.
+      let mismatches = 0;
+      for (let y = 0; y < out.contentHeight; y++) {
+        for (let x = 0; x < out.contentWidth; x++) if (out.data[y * out.tensorWidth + x] !== shrunk.data[(y * out.contentWidth + x) * 3 + 2]) mismatches++;
+      }
+      expect(out.contentWidth).toBe(640);
+      expect(mismatches).toBe(0);
+    }
+  });
+
+  it('rejects pixel data of the wrong length', () => {
+    const bad: PixelImage = { width: 2, height: 1, channels: 4, data: new Uint8Array(4), maxValue: 255 };
     expect(() => prepareDetectorInput(bad, 640, {}, YUNET_PIXELS)).toThrow(expect.objectContaining({ code: 'INVALID_IMAGE' }));
   });
 });

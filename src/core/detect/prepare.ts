@@ -1,5 +1,5 @@
 /**
- * Builds a detector's input tensor from the full-resolution working image.
+ * Builds a detector's input tensor from the full-resolution photo, in any of the engine's pixel formats.
  *
  * 1. Shrink (area filter) when the longest side exceeds `detectSize`, or when the image does not fit a fixed model
  *    input. Never enlarge: small faces in small photos are found at their own size.
@@ -12,7 +12,7 @@
  * The returned scales map detector-input pixels back to full-resolution pixels.
  */
 import { RestoreError } from '../errors';
-import type { FloatImage } from '../image';
+import { toWorkingRgb, workingRgbRows, type FloatImage, type PixelImage } from '../image';
 import { resize } from '../resize';
 
 // Module-scope aliases: hot loops, and global lookups are slow in sandboxed realms (jest's vm contexts).
@@ -97,18 +97,21 @@ function writePlanes(image: FloatImage, plan: InputPlan, pixels: PixelSpec): Flo
   return out;
 }
 
-/** Shrinks, places and normalises `image` (RGB, 0..255) for a detector. */
-export function prepareDetectorInput(image: FloatImage, detectSize: number, geometry: InputGeometry, pixels: PixelSpec): PreparedInput {
-  if (image.channels !== 3 || image.data.length !== image.width * image.height * 3) {
+/**
+ * Shrinks, places and normalises `image` for a detector. The shrink reads the photo one row at a time on the RGB
+ * working scale (toWorkingRgb's values), so a large photo is never copied whole into float.
+ */
+export function prepareDetectorInput(image: PixelImage, detectSize: number, geometry: InputGeometry, pixels: PixelSpec): PreparedInput {
+  if (image.data.length !== image.width * image.height * image.channels) {
     throw new RestoreError(
       'INVALID_IMAGE',
-      `Face detection needs a 3-channel RGB working image; received ${image.width}×${image.height} with ${image.channels} channels and ${image.data.length} values`,
+      `Face detection needs ${image.width}×${image.height}×${image.channels} values; received ${image.data.length}`,
     );
   }
   const plan = planDetectorInput(image.width, image.height, detectSize, geometry);
   const content =
     plan.contentWidth === image.width && plan.contentHeight === image.height
-      ? image
-      : resize(image, plan.contentWidth, plan.contentHeight, { kernel: 'area' });
+      ? toWorkingRgb(image)
+      : resize(workingRgbRows(image), plan.contentWidth, plan.contentHeight, { kernel: 'area' });
   return { ...plan, data: writePlanes(content, plan, pixels) };
 }

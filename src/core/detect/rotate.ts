@@ -3,18 +3,18 @@
  * near its threshold and puts the landmarks on one cheek), so when nothing is found upright the detector looks again
  * at the image turned; landmarks are mapped back and alignment handles any angle.
  */
-import type { FloatImage } from '../image';
+import { allocateLike, type PixelImage } from '../image';
 import type { Candidate } from './nms';
 
 /** Clockwise quarter turns: 1 = 90°, 2 = 180°, 3 = 270°. */
 export type QuarterTurns = 1 | 2 | 3;
 
-/** Turns `image` clockwise by `turns` quarter turns. */
-export function rotateImage(image: FloatImage, turns: QuarterTurns): FloatImage {
+/** Turns `image` clockwise by `turns` quarter turns, in its own pixel format (a permutation: values unchanged). */
+export function rotateImage(image: PixelImage, turns: QuarterTurns): PixelImage {
   const { width: w, height: h, channels: cn, data } = image;
   const outW = turns === 2 ? w : h;
   const outH = turns === 2 ? h : w;
-  const out = new Float32Array(data.length);
+  const out = allocateLike(image, data.length);
   for (let y = 0; y < outH; y++) {
     for (let x = 0; x < outW; x++) {
       const [sx, sy] = sourcePixel(x, y, turns, w, h);
@@ -23,7 +23,7 @@ export function rotateImage(image: FloatImage, turns: QuarterTurns): FloatImage 
       for (let c = 0; c < cn; c++) out[d + c] = data[s + c];
     }
   }
-  return { width: outW, height: outH, channels: cn, data: out };
+  return { ...image, width: outW, height: outH, data: out };
 }
 
 /** The original-image position of rotated position (x, y) for an original of size w × h (pixel-centre coordinates). */

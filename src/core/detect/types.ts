@@ -1,6 +1,6 @@
 /** The face-detection stage's public contract. */
 import type { AbortSignalLike } from '../errors';
-import type { FloatImage } from '../image';
+import type { PixelImage } from '../image';
 import type { DetectedFace } from '../types';
 
 export type DetectorKind = 'yunet' | 'retinaface' | 'scrfd';
@@ -41,8 +41,8 @@ export interface ResolvedDetectOptions {
   readonly shouldTryRotations: boolean;
 }
 
-/** A detector bound to a loaded model. `image` is RGB on the 0..255 scale at full resolution. */
+/** A detector bound to a loaded model. `image` is the photo at full resolution in any engine pixel format (gray/RGB, ± alpha). */
 export interface FaceDetector {
   readonly kind: DetectorKind;
-  detect(image: FloatImage, options: ResolvedDetectOptions, signal?: AbortSignalLike): Promise<DetectedFace[]>;
+  detect(image: PixelImage, options: ResolvedDetectOptions, signal?: AbortSignalLike): Promise<DetectedFace[]>;
 }
