@@ -85,7 +85,8 @@ async function splitRun(t, image, options = {}) {
         if (e.done === 0) detecting = performance.now();
         else detected = performance.now();
       }
-      else if (ev[e.stage]) ev[e.stage][e.done - 1] = performance.now();
+      // First report only: the pipeline's closing 'paste' (after the composite) repeats the last face's count.
+      else if (ev[e.stage] && ev[e.stage][e.done - 1] === undefined) ev[e.stage][e.done - 1] = performance.now();
     },
   });
   const restored = performance.now();

@@ -49,6 +49,21 @@ const INTER_BITS = 5;
 const INTER_TAB = 1 << INTER_BITS;
 const ROUND_DELTA = AB_SCALE / INTER_TAB / 2;
 
+/** OpenCV's 32×32 bilinear table as exact dyadic weights: 4 per (fy, fx), at ((fy << 5) | fx) << 2. */
+const WEIGHTS = (() => {
+  const t = new Float64Array(INTER_TAB * INTER_TAB * 4);
+  for (let fy = 0; fy < INTER_TAB; fy++) {
+    for (let fx = 0; fx < INTER_TAB; fx++) {
+      const i = ((fy << INTER_BITS) | fx) << 2;
+      t[i] = ((INTER_TAB - fx) * (INTER_TAB - fy)) / 1024;
+      t[i + 1] = (fx * (INTER_TAB - fy)) / 1024;
+      t[i + 2] = ((INTER_TAB - fx) * fy) / 1024;
+      t[i + 3] = (fx * fy) / 1024;
+    }
+  }
+  return t;
+})();
+
 /**
  * Warps `src` by `matrix` (source → destination, as passed to cv2.warpAffine) and returns the destination
  * pixels inside `region` (absolute destination coordinates).
@@ -90,16 +105,30 @@ export function warpAffine(src: FloatImage, matrix: Affine, region: Rect, option
         for (let c = 0; c < cn; c++) out[o + c] = border[c];
         continue;
       }
-      // Exact dyadic weights of OpenCV's 32×32 bilinear table.
-      const w0 = ((INTER_TAB - fx) * (INTER_TAB - fy)) / 1024;
-      const w1 = (fx * (INTER_TAB - fy)) / 1024;
-      const w2 = ((INTER_TAB - fx) * fy) / 1024;
-      const w3 = (fx * fy) / 1024;
+      const wi = ((fy << INTER_BITS) | fx) << 2;
+      const w0 = WEIGHTS[wi], w1 = WEIGHTS[wi + 1], w2 = WEIGHTS[wi + 2], w3 = WEIGHTS[wi + 3];
       const inX0 = sx >= 0, inX1 = sx + 1 < sw, inY0 = sy >= 0, inY1 = sy + 1 < sh;
       const p00 = ((sy - oy) * rowStride + (sx - ox)) * cn;
       const p10 = p00 + rowStride * cn;
       if (inX0 && inX1 && inY0 && inY1) {
         // All four taps inside (nearly every pixel): the same sum in the same order, without the border checks.
+        if (cn === 3) {
+          let r = s[p00] * w0 + s[p00 + 3] * w1 + s[p10] * w2 + s[p10 + 3] * w3;
+          let g = s[p00 + 1] * w0 + s[p00 + 4] * w1 + s[p10 + 1] * w2 + s[p10 + 4] * w3;
+          let b = s[p00 + 2] * w0 + s[p00 + 5] * w1 + s[p10 + 2] * w2 + s[p10 + 5] * w3;
+          if (shouldRound) {
+            r = floor(r + 0.5);
+            g = floor(g + 0.5);
+            b = floor(b + 0.5);
+            r = r < 0 ? 0 : r > 255 ? 255 : r;
+            g = g < 0 ? 0 : g > 255 ? 255 : g;
+            b = b < 0 ? 0 : b > 255 ? 255 : b;
+          }
+          out[o] = r;
+          out[o + 1] = g;
+          out[o + 2] = b;
+          continue;
+        }
         for (let c = 0; c < cn; c++) {
           let r = s[p00 + c] * w0 + s[p00 + cn + c] * w1 + s[p10 + c] * w2 + s[p10 + cn + c] * w3;
           if (shouldRound) {

@@ -261,7 +261,8 @@ function encoder(image: PixelImage, format: ImageFileFormat, quality: number | u
   // sharp takes the sample depth from the typed array's class; the colourspace makes PNG/TIFF keep 16 bits and gray.
   const pipeline = sharp(samples, { raw: { width: image.width, height: image.height, channels } }).toColourspace(space);
   switch (format) {
-    case 'png': return pipeline.png();
+    // zlib level 1, cv2.imwrite's default for GFPGAN's PNGs: 45 % less encoding time than sharp's 6 for files ~20 % larger.
+    case 'png': return pipeline.png({ compressionLevel: 1 });
     // Standard Huffman tables, as cv2.imwrite writes GFPGAN's outputs: optimised tables buffer the whole image's
     // coefficients (+65 MiB peak on 12 MP) and take 3.4× as long, for files 2–8 % smaller (bench/README.md).
     case 'jpeg': return pipeline.jpeg({ quality: quality ?? DEFAULT_JPEG_QUALITY, optimiseCoding: false });
