@@ -6,13 +6,21 @@ import { RestoreError, describeError } from './errors';
 import type { LoadedModel, ModelSource, Tensor, TensorInfo } from './runtime';
 
 /**
- * Session options shared by every host (onnxruntime-node and -web), chosen with `npm run bench -- --only session`
+ * onnxruntime-node session options, chosen with `npm run bench -- --only session`
  * (bench/README.md, section 7) on the full-size GFPGAN graph: every graph optimisation (the lower levels run
  * 11–18 % slower), the CPU arena kept (without it each run allocates afresh: 5–14 % slower), and no memory pattern:
  * with it onnxruntime reserves one block sized for all of the first run's intermediates, which costs a quarter more
- * peak memory for no speed.
+ * peak memory for no speed. Intra-op threads stay at onnxruntime's default, every physical core (1 thread: 1.98× as
+ * long). Free-dimension overrides change nothing for these fixed-size graphs. See WASM_SESSION_OPTIONS for -web.
  */
-export const TUNED_SESSION_OPTIONS = { graphOptimizationLevel: 'all', enableMemPattern: false } as const;
+export const NODE_SESSION_OPTIONS = { graphOptimizationLevel: 'all', enableMemPattern: false } as const;
+
+/**
+ * onnxruntime-web (wasm) keeps the memory pattern: without it one session measured the same speed and 1286 instead
+ * of 1744 MiB peak, but in the engine (YuNet and GFPGAN sessions taking turns) a restore of 2 faces took 135 s
+ * instead of 40 s on 1 thread. Not understood yet; speed comes first.
+ */
+export const WASM_SESSION_OPTIONS = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' } as const;
 
 /** The structural slice of onnxruntime-common the engine uses. */
 export interface OrtTensorLike {

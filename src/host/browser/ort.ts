@@ -10,7 +10,7 @@
  */
 import type * as OrtWeb from 'onnxruntime-web';
 import { RestoreError, describeError, throwIfAborted } from '../../core/errors';
-import { TUNED_SESSION_OPTIONS, wrapOrtSession, type OrtNamespace } from '../../core/ort-adapter';
+import { WASM_SESSION_OPTIONS, wrapOrtSession, type OrtNamespace } from '../../core/ort-adapter';
 import type { LoadedModel, ModelRuntime } from '../../core/runtime';
 import type { WebRuntimeInfo } from '../../../ui/web-controller';
 
@@ -58,7 +58,7 @@ export function planThreads(env: ThreadEnvironment): WebRuntimeInfo {
 
 type OrtModule = typeof OrtWeb;
 
-const SESSION_OPTIONS = { executionProviders: ['wasm'], ...TUNED_SESSION_OPTIONS } as const;
+const SESSION_OPTIONS = WASM_SESSION_OPTIONS;
 
 function fail(message: string, cause?: unknown): RestoreError {
   return new RestoreError('MODEL_LOAD_FAILED', message, cause === undefined ? undefined : { cause });

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as ort from 'onnxruntime-web';
-import { TUNED_SESSION_OPTIONS, wrapOrtSession, type OrtNamespace } from '../../core/ort-adapter';
+import { WASM_SESSION_OPTIONS, wrapOrtSession, type OrtNamespace } from '../../core/ort-adapter';
 import type { LoadedModel, ModelRuntime, ModelSource } from '../../core/runtime';
 
 export interface WebRuntimeOptions {
@@ -19,7 +19,7 @@ export function createWebRuntimeForNode(options: WebRuntimeOptions = {}): ModelR
     name: `onnxruntime-web ${version} (wasm, ${ort.env.wasm.numThreads ?? 'default'} threads)`,
     async load(source: ModelSource): Promise<LoadedModel> {
       const bytes = typeof source.location === 'string' ? new Uint8Array(await fs.promises.readFile(source.location)) : source.location;
-      return wrapOrtSession(ort as unknown as OrtNamespace, { label: source.label, location: bytes }, { executionProviders: ['wasm'], ...TUNED_SESSION_OPTIONS });
+      return wrapOrtSession(ort as unknown as OrtNamespace, { label: source.label, location: bytes }, WASM_SESSION_OPTIONS);
     },
   };
 }

@@ -2,7 +2,7 @@
  * The CLI's default runtime, onnxruntime-node. The only file that imports onnxruntime-node.
  */
 import * as ort from 'onnxruntime-node';
-import { TUNED_SESSION_OPTIONS, wrapOrtSession, type OrtNamespace } from '../../core/ort-adapter';
+import { NODE_SESSION_OPTIONS, wrapOrtSession, type OrtNamespace } from '../../core/ort-adapter';
 import type { LoadedModel, ModelRuntime, ModelSource } from '../../core/runtime';
 
 export interface NodeRuntimeOptions {
@@ -18,7 +18,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): ModelRuntim
     load(source: ModelSource): Promise<LoadedModel> {
       return wrapOrtSession(api, source, {
         executionProviders: ['cpu'],
-        ...TUNED_SESSION_OPTIONS,
+        ...NODE_SESSION_OPTIONS,
         ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
       });
     },

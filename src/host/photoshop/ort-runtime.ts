@@ -13,7 +13,7 @@
  */
 import * as ort from 'onnxruntime-web';
 import { RestoreError, describeError, throwIfAborted, type AbortSignalLike } from '../../core/errors';
-import { TUNED_SESSION_OPTIONS, wrapOrtSession, type OrtNamespace } from '../../core/ort-adapter';
+import { WASM_SESSION_OPTIONS, wrapOrtSession, type OrtNamespace } from '../../core/ort-adapter';
 import type { LoadedModel, ModelRuntime, ModelSource, TensorInfo } from '../../core/runtime';
 import { readOnnxSignature } from '../../core/onnx-signature';
 import { describeWasmProbe, runtimePathFor, type WasmProbe } from './wasm-probe';
@@ -28,7 +28,7 @@ export const UXP_RUNTIME_FILES = {
 
 /** The URL prefix handed to 1.18 as `wasmPaths`; it is also the real UXP URL of that folder. */
 const LEGACY_URL_PREFIX = `plugin:/${UXP_RUNTIME_FILES.legacyFolder}`;
-const SESSION_OPTIONS = { executionProviders: ['wasm'], ...TUNED_SESSION_OPTIONS } as const;
+const SESSION_OPTIONS = WASM_SESSION_OPTIONS;
 
 export interface UxpRuntimeDeps {
   /** Reads a file of the plugin folder, e.g. "vendor/ort-wasm-simd-threaded.wasm" (UXP: `fs.readFile('plugin:/…')`). */
