@@ -135,4 +135,24 @@ function table(headers, rows) {
 
 const fixed = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
 
-module.exports = { ROOT, SHARED, MODELS, IMAGES, log, median, threadTicks, busyThreads, timeOnce, measureAll, loadRgb, resizeRgb, psnr, maxAbsDiff, table, fixed };
+/**
+ * Runs `node <script> ...args` as a child (a fresh process: its own peak RSS, its own runtime state), passes its
+ * stderr through, and resolves to the JSON of the last line it printed; rejects naming `what` if it fails.
+ */
+function runJsonChild(script, args, what) {
+  const { spawn } = require('child_process');
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => process.stderr.write(d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const line = stdout.trim().split('\n').pop();
+      if (code !== 0 || !line) reject(new Error(`${what} exited with ${code}`));
+      else resolve(JSON.parse(line));
+    });
+  });
+}
+
+module.exports = { runJsonChild, ROOT, SHARED, MODELS, IMAGES, log, median, threadTicks, busyThreads, timeOnce, measureAll, loadRgb, resizeRgb, psnr, maxAbsDiff, table, fixed };

@@ -8,9 +8,8 @@
  * `node bench/session-options.js --child <variant> --runs N` prints one JSON line; the parent prints the table.
  */
 const path = require('path');
-const { spawn } = require('child_process');
 const { performance } = require('perf_hooks');
-const { MODELS, log, median, fixed } = require('./lib');
+const { MODELS, log, median, fixed, runJsonChild } = require('./lib');
 
 const MODEL = path.join(MODELS, 'restore', 'gfpgan-v1.4-arch-random.fp16w.onnx');
 
@@ -70,18 +69,7 @@ async function child(name, runs) {
 }
 
 function runChild(name, runs) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [__filename, '--child', name, '--runs', String(runs)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => process.stderr.write(d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      const line = stdout.trim().split('\n').pop();
-      if (code !== 0 || !line) reject(new Error(`session-options child "${name}" exited with ${code}`));
-      else resolve(JSON.parse(line));
-    });
-  });
+  return runJsonChild(__filename, ['--child', name, '--runs', String(runs)], `session-options child "${name}"`);
 }
 
 async function sessionOptions(options) {

@@ -11,10 +11,9 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawn } = require('child_process');
 const { performance } = require('perf_hooks');
 const sharp = require('sharp');
-const { ROOT, MODELS, IMAGES, log, median, loadRgb, table, fixed } = require('./lib');
+const { ROOT, MODELS, IMAGES, log, median, loadRgb, table, fixed, runJsonChild } = require('./lib');
 const { runMeasured, hasGnuTime } = require('./memory');
 
 const RESTORE_MODEL = path.join(MODELS, 'restore', 'gfpgan-v1.4-arch-random.fp16w.onnx');
@@ -250,18 +249,7 @@ async function cliPeak12mp(runs) {
 }
 
 function runChild(kind, threads, runs) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [__filename, '--child', kind, '--threads', String(threads), '--runs', String(runs)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => process.stderr.write(d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      const line = stdout.trim().split('\n').pop();
-      if (code !== 0 || !line) reject(new Error(`stages child ${kind} ${threads}t exited with ${code}`));
-      else resolve(JSON.parse(line));
-    });
-  });
+  return runJsonChild(__filename, ['--child', kind, '--threads', String(threads), '--runs', String(runs)], `stages child ${kind} ${threads}t`);
 }
 
 async function stages(options) {
