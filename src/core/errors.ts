@@ -35,7 +35,13 @@ export type RestoreErrorCode =
   /** A download is larger than the catalog allows. */
   | 'TOO_LARGE'
   /** The disk filled up while writing a model file. */
-  | 'DISK_FULL';
+  | 'DISK_FULL'
+  /** An inference server could not be reached, or the connection dropped mid-request. */
+  | 'SERVER_UNREACHABLE'
+  /** An inference server answered with an error (wrong token, unknown model, busy, invalid tensors). */
+  | 'SERVER_REFUSED'
+  /** A KServe v2 message is malformed (bad JSON, tensor sizes that do not add up). */
+  | 'PROTOCOL_ERROR';
 
 export class RestoreError extends Error {
   override readonly name: string = 'RestoreError';

@@ -24,8 +24,11 @@ export interface Tensor {
 export interface LoadedModel {
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
-  /** Runs the graph. Output tensors are owned by the caller. */
-  run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  /**
+   * Runs the graph. Output tensors are owned by the caller. In-process runtimes cannot stop a running
+   * `session.run` and ignore `signal`; remote ones abort the request.
+   */
+  run(feeds: Readonly<Record<string, Tensor>>, signal?: AbortSignalLike): Promise<Record<string, Tensor>>;
   /** Frees the session; idempotent. */
   release(): Promise<void>;
 }
@@ -37,6 +40,8 @@ export interface LoadedModel {
 export interface ModelSource {
   readonly label: string;
   readonly location: string | Uint8Array;
+  /** The catalog id, when the model is a catalog model: how an inference server names it. */
+  readonly modelId?: string;
 }
 
 export interface ModelRuntime {
@@ -72,8 +77,10 @@ export async function runModel(
 ): Promise<Record<string, Tensor>> {
   throwIfAborted(signal);
   try {
-    return await model.run(feeds);
+    return await model.run(feeds, signal);
   } catch (error) {
+    // Typed errors (a cancel, a server that went away) already say what happened.
+    if (error instanceof RestoreError) throw error;
     throw new RestoreError('INFERENCE_FAILED', `Running ${label} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }

@@ -36,6 +36,11 @@ export interface CliOptions {
   readonly maxFaces: number;
   readonly modelsDir?: string;
   readonly runtime: 'node' | 'web';
+  /** A KServe v2 server that runs the models (catalog ids) instead of this process. */
+  readonly server?: string;
+  readonly serverToken?: string;
+  /** Run in this process when the server cannot be reached (needs the models installed here). */
+  readonly fallback: boolean;
   readonly threads: number;
   readonly maxPixels: number;
   readonly json: boolean;
@@ -47,7 +52,8 @@ export class UsageError extends Error {
 }
 
 export const HELP = `Usage: facerestore -i <file|folder> -o <folder> [options]
-       facerestore models list|pull|verify|import|remove ...   (see facerestore models --help)
+       facerestore models list|pull|verify|import|remove|export-triton ...   (see facerestore models --help)
+       facerestore serve [--host 127.0.0.1] [--port 8000] [--token …]     (see facerestore serve --help)
 
 Restores faces in photos with GFPGAN (detect → align → restore → soft-mask paste-back).
 Flags follow GFPGAN's inference_gfpgan.py; underscore spellings (--only_center_face) work too.
@@ -70,6 +76,10 @@ Models
       --detector-model <f>   detector model file (overrides the lookup)
       --runtime <node|web>   onnxruntime-node (default, fastest) or onnxruntime-web (wasm)
       --threads <n>          inference threads, 0 = runtime default (default: 0)
+      --server <url>         run the models on a KServe v2 server (facerestore serve, Triton, KServe) by
+                             catalog id, e.g. http://127.0.0.1:8000; detection geometry and paste-back stay here
+      --server-token <t>     its access token (default: $FACERESTORE_TOKEN)
+      --fallback             with --server: run here when the server cannot be reached (models installed here)
 
 Restoration
   -s, --upscale <int>        final scale of the whole image, 1..${MAX_UPSCALE} (default: 2)
@@ -102,8 +112,9 @@ const ALIASES: Readonly<Record<string, string>> = {
 };
 
 const STRING_FLAGS = ['input', 'output', 'version', 'model', 'upscale', 'bg-upsampler', 'bg-tile', 'bg-tile-pad', 'suffix', 'ext', 'weight',
-  'strength', 'detector', 'detector-model', 'det-score', 'det-size', 'max-faces', 'models-dir', 'runtime', 'threads', 'max-pixels'];
-const BOOL_FLAGS = ['only-center-face', 'only-largest', 'aligned', 'json', 'help'];
+  'strength', 'detector', 'detector-model', 'det-score', 'det-size', 'max-faces', 'models-dir', 'runtime', 'threads', 'max-pixels', 'server',
+  'server-token'];
+const BOOL_FLAGS = ['only-center-face', 'only-largest', 'aligned', 'json', 'help', 'fallback'];
 const SHORT: Readonly<Record<string, string>> = { input: 'i', output: 'o', version: 'v', upscale: 's', weight: 'w', help: 'h' };
 
 function numberFlag(flag: string, raw: string | undefined, fallback: number, min: number, max: number, integer: boolean): number {
@@ -144,6 +155,13 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   if (!isKnown && !/\.onnx$/i.test(bgUpsampler)) {
     throw new UsageError(`--bg-upsampler must be none, ${UPSAMPLER_NAMES.join(', ')} or a .onnx model file; received "${bgUpsampler}"`);
   }
+  const server = str('server');
+  if (server !== undefined) {
+    if (!/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/i.test(server.trim())) throw new UsageError(`--server must be an http(s) URL such as http://127.0.0.1:8000; received "${server}"`);
+    const local = ['model', 'detector-model'].find((f) => str(f) !== undefined) ?? (/\.onnx$/i.test(bgUpsampler) ? 'bg-upsampler' : undefined);
+    if (local) throw new UsageError(`--${local} names a file here, but --server runs catalog models by id: use -v, --detector and --bg-upsampler <name>`);
+  }
+  if (values.fallback === true && server === undefined) throw new UsageError('--fallback only applies with --server <url>');
   const suffix = str('suffix');
   if (suffix !== undefined && /[/\\]/.test(suffix)) throw new UsageError(`--suffix must not contain path separators; received "${suffix}"`);
   return {
@@ -170,6 +188,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     modelsDir: str('models-dir'),
     runtime: choiceFlag('runtime', str('runtime'), 'node', ['node', 'web'] as const),
     threads: numberFlag('threads', str('threads'), 0, 0, 256, true),
+    ...(server !== undefined ? { server: server.trim() } : {}),
+    ...(str('server-token') !== undefined ? { serverToken: str('server-token') } : {}),
+    fallback: values.fallback === true,
     maxPixels: numberFlag('max-pixels', str('max-pixels'), DEFAULT_MAX_PIXELS, 1, 1e10, true),
     json: values.json === true,
     help: values.help === true,

@@ -9,13 +9,12 @@ import { detectorPixels, restoreDescriptor } from '../../core/catalog';
 import { describeError, isAbortError, RestoreError } from '../../core/errors';
 import type { ProgressEvent } from '../../core/progress';
 import { createRestorer, type Restorer } from '../../core/restorer';
-import type { ModelRuntime } from '../../core/runtime';
 import { createUpsampler, type Upsampler } from '../../core/upsampler';
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './cli-args';
 import { runModels } from './cli-models';
+import { runServe } from './serve';
 import { readImage } from './image-io';
-import { resolveModelFiles } from './model-files';
-import { createNodeRuntime } from './ort';
+import { cliModels } from './cli-runtime';
 import { restoredImageExt, writeFaceFiles, writeResultFiles, type OutputNames } from './outputs';
 import { ProgressBar } from './progress-bar';
 
@@ -54,14 +53,6 @@ export function listInputs(input: string): string[] {
   return files;
 }
 
-function createRuntime(options: CliOptions): Promise<ModelRuntime> {
-  if (options.runtime === 'web') {
-    // Loaded on demand: the wasm runtime is only needed when asked for.
-    return import('./ort-web').then((m) => m.createWebRuntimeForNode({ threads: options.threads }));
-  }
-  return Promise.resolve(createNodeRuntime({ intraOpThreads: options.threads }));
-}
-
 async function processFile(
   restorer: Restorer,
   file: string,
@@ -94,6 +85,7 @@ async function processFile(
 /** Runs the CLI; resolves to the exit status. */
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   if (argv[0] === 'models') return runModels(argv.slice(1), io);
+  if (argv[0] === 'serve') return runServe(argv.slice(1), io);
   const say = (line: string): void => void io.stderr.write(`${line}\n`);
   let options: CliOptions;
   try {
@@ -114,19 +106,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   let upsampler: Upsampler | undefined;
   try {
     files = listInputs(options.input);
-    const models = resolveModelFiles(
-      {
-        modelsDir: options.modelsDir, version: options.version, model: options.model, detector: options.detector, detectorModel: options.detectorModel,
-        ...(options.bgUpsampler && !options.aligned ? { upsampler: options.bgUpsampler } : {}),
-      },
-      !options.aligned,
-      io.env,
-    );
-    const runtime = await createRuntime(options);
+    const models = await cliModels(options, io.env, say);
+    const { runtime } = models;
     if (models.upsampler) {
       upsampler = createUpsampler({
         runtime,
-        source: { label: path.basename(models.upsampler), location: models.upsampler },
+        source: models.upsampler,
         maxPixels: options.maxPixels,
         tile: options.bgTile,
         tilePad: options.bgTilePad,
@@ -135,11 +120,11 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     restorer = createRestorer({
       runtime,
       detector: {
-        kind: options.detector, source: { label: path.basename(models.detector || 'none'), location: models.detector },
-        ...(models.detectorEntry ? { pixels: detectorPixels(models.detectorEntry) } : {}),
+        kind: options.detector, source: models.detector.source,
+        ...(models.detector.entry ? { pixels: detectorPixels(models.detector.entry) } : {}),
       },
       // The catalog's contract for the model (for --model files, the -v version's).
-      restorer: { source: { label: path.basename(models.restorer), location: models.restorer }, ...(models.restorerEntry ? { descriptor: restoreDescriptor(models.restorerEntry) } : {}) },
+      restorer: { source: models.restorer.source, ...(models.restorer.entry ? { descriptor: restoreDescriptor(models.restorer.entry) } : {}) },
       maxPixels: options.maxPixels,
       ...(upsampler ? { upsampler } : {}),
     });

@@ -54,7 +54,7 @@ function requireFile(file: string, what: string): string {
 }
 
 /** The installed file of `entry` in `dir` (its catalog path, then its aliases), or undefined. */
-function installedFile(dir: string, entry: CatalogEntry): string | undefined {
+export function installedFile(dir: string, entry: CatalogEntry): string | undefined {
   for (const name of [entry.file, ...entry.aliases]) {
     const file = path.join(dir, ...name.split('/'));
     let stat: fs.Stats | undefined;

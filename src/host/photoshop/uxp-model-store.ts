@@ -10,7 +10,7 @@ import { AbortError, RestoreError, type AbortSignalLike } from '../../core/error
 import type { FileWriter, ModelStore } from '../../core/model-host';
 import type { PickedFile } from '../panel/models-controller';
 import type { PsModules, UxpFile, UxpFs } from './ps-api';
-import { decodeUtf8, encodeUtf8 } from './utf8';
+import { decodeUtf8, encodeUtf8 } from '../../core/utf8';
 
 /** The models folder inside the plugin's data folder. */
 export const MODELS_URL = 'plugin-data:/models';

@@ -1,11 +1,20 @@
 /**
- * UTF-8 for the model store's small text files (install records, download state). UXP documents no
- * TextEncoder/TextDecoder (uxp-platform.md §3.1: Adobe's own wasm sample polyfills them), so the plugin carries
- * these few lines instead of relying on a global.
+ * UTF-8 for the model store's text files and the inference protocol's JSON. UXP documents no TextEncoder/TextDecoder
+ * (uxp-platform.md §3.1: Adobe's own wasm sample polyfills them) and the engine uses no host globals, so it carries
+ * these few lines. ASCII (all of a JSON tensor body) takes a fast path: tens of MB of numbers must not go through
+ * per-character arrays.
  */
 
 /** The UTF-8 bytes of `text` (lone surrogates become U+FFFD, as TextEncoder does). */
 export function encodeUtf8(text: string): Uint8Array {
+  const ascii = new Uint8Array(text.length);
+  let i = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) break;
+    ascii[i] = c;
+  }
+  if (i === text.length) return ascii;
   const out: number[] = [];
   for (const ch of text) {
     let cp = ch.codePointAt(0) ?? 0xfffd;
@@ -24,6 +33,15 @@ export function decodeUtf8(bytes: Uint8Array): string {
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i];
+    if (b < 0x80) {
+      // A run of ASCII in one call (chunked: fromCharCode's argument count is limited).
+      let end = i + 1;
+      const stop = Math.min(bytes.length, i + 8192);
+      while (end < stop && bytes[end] < 0x80) end++;
+      text += String.fromCharCode.apply(null, bytes.subarray(i, end) as unknown as number[]);
+      i = end;
+      continue;
+    }
     const extra = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
     let cp = extra <= 0 ? b : b & (0x3f >> extra);
     let ok = extra >= 0;
