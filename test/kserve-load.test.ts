@@ -36,7 +36,7 @@ it(`answers or refuses every request of ${CLIENTS} clients for ${SECONDS} s, wit
         counts.sent++;
         let r: Response;
         try {
-          r = await fetch(`${server.url}/v2/models/gfpgan-1.4/infer`, { method: 'POST', headers: m.headers, body: m.body });
+          r = await fetch(`${server.url}/v2/models/gfpgan-1.4/infer`, { method: 'POST', headers: m.headers, body: m.body as Uint8Array<ArrayBuffer> });
         } catch {
           counts.lost++;
           continue;

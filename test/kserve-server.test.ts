@@ -25,7 +25,7 @@ let expected: Float32Array;
 interface Reply { status: number; headers: Headers; bytes: Uint8Array; text: string }
 
 async function call(url: string, init: { method?: string; headers?: Record<string, string>; body?: Uint8Array } = {}): Promise<Reply> {
-  const r = await fetch(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, ...(init.body ? { body: init.body } : {}) });
+  const r = await fetch(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, ...(init.body ? { body: init.body as Uint8Array<ArrayBuffer> } : {}) });
   const bytes = new Uint8Array(await r.arrayBuffer());
   return { status: r.status, headers: r.headers, bytes, text: Buffer.from(bytes).toString('utf8') };
 }
@@ -133,7 +133,7 @@ describe('inference', () => {
 
 describe('the token', () => {
   it('is required for everything but health, and a wrong one is refused like a missing one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }]) {
       const r = await infer('gfpgan-1.4', { input: face }, true, headers);
       expect(r.status).toBe(401);
       expect(r.headers.get('www-authenticate')).toBe('Bearer');

@@ -1,7 +1,8 @@
 /**
- * `facerestore models list | pull | verify | import | remove`: the model manager on the command line. Results go to
- * stdout (a table, or JSON with --json), progress, warnings and errors to stderr. Exit status: 0 done, 1 a model
- * failed (download, checksum, refused import), 2 bad usage, 130 interrupted (the partial download is kept).
+ * `facerestore models list | pull | verify | import | remove | export-triton`: the model manager on the command line.
+ * Results go to stdout (a table, or JSON with --json), progress, warnings and errors to stderr. Exit status: 0 done,
+ * 1 a model failed (download, checksum, refused import or export), 2 bad usage, 130 interrupted (the partial
+ * download is kept).
  */
 import * as fs from 'fs/promises';
 import * as path from 'path';
@@ -13,8 +14,10 @@ import { loadCatalog } from './catalog-file';
 import type { CliIo } from './cli';
 import { formatList, formatPulled, formatVerify, listJson } from './cli-models-format';
 import { createNodeModelHost } from './model-host';
-import { formatMB, modelsDirFor } from './model-files';
+import { formatMB, howToInstall, installedFile, modelsDirFor } from './model-files';
+import { createNodeRuntime } from './ort';
 import { DownloadProgress } from './progress-bar';
+import { exportTritonRepository, TRITON_MAX_INSTANCES, type TritonExported, type TritonKind } from './triton-export';
 
 export const MODELS_HELP = `Usage: facerestore models <command> [options]
 
@@ -27,10 +30,18 @@ Commands
   import <file> --as <x>     check a model file's contract and install a copy; <x> is a catalog id
                              (e.g. gfpgan-1.4) or a role: restorer, detector or upsampler
   remove <id>...             delete a model's file, its record and any partial download
+  export-triton <dir>        write a Triton model repository: <dir>/<id>/config.pbtxt and <dir>/<id>/1/model.onnx
+                             for every installed catalog model (names, types and shapes read from the files), so
+                             Triton or KServe serves them to facerestore --server unchanged
 
 Options
       --models-dir <dir>     the models folder (default: $FACERESTORE_MODELS, else ~/.cache/facerestore/models)
       --json                 list and verify: print JSON on stdout
+      --models <id,...>      export-triton: only these models (default: every installed catalog model)
+      --instances <n>        export-triton: model instances per device, 1..${TRITON_MAX_INSTANCES} (default: 1)
+      --kind <cpu|gpu>       export-triton: where Triton runs them (default: gpu)
+      --link                 export-triton: symlink 1/model.onnx to the installed file instead of copying it
+                             (the link must resolve where Triton runs, e.g. not inside a container)
   -h, --help                 show this help
 
 The catalog is models/catalog.json of this package, or the file named by $FACERESTORE_CATALOG (mirrors, tests).
@@ -45,6 +56,10 @@ interface Parsed {
   readonly json: boolean;
   readonly as?: string;
   readonly help: boolean;
+  readonly models?: string;
+  readonly instances?: string;
+  readonly kind?: string;
+  readonly link: boolean;
 }
 
 function parse(argv: readonly string[]): Parsed {
@@ -53,7 +68,10 @@ function parse(argv: readonly string[]): Parsed {
   try {
     parsed = parseArgs({
       args,
-      options: { 'models-dir': { type: 'string' }, json: { type: 'boolean' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        'models-dir': { type: 'string' }, json: { type: 'boolean' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        models: { type: 'string' }, instances: { type: 'string' }, kind: { type: 'string' }, link: { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: true,
     });
@@ -63,15 +81,20 @@ function parse(argv: readonly string[]): Parsed {
   const [command = '', ...rest] = parsed.positionals;
   const v = parsed.values;
   return {
-    command, args: rest, json: v.json === true, help: v.help === true,
+    command, args: rest, json: v.json === true, help: v.help === true, link: v.link === true,
     ...(v['models-dir'] !== undefined ? { modelsDir: v['models-dir'] } : {}),
     ...(v.as !== undefined ? { as: v.as } : {}),
+    ...(v.models !== undefined ? { models: v.models } : {}),
+    ...(v.instances !== undefined ? { instances: v.instances } : {}),
+    ...(v.kind !== undefined ? { kind: v.kind } : {}),
   };
 }
 
 function arity(p: Parsed, min: number, max: number, what: string): void {
   if (p.args.length < min || p.args.length > max) throw new UsageError(`models ${p.command} takes ${what}; received ${p.args.length ? p.args.join(' ') : 'none'}`);
   if (p.as !== undefined && p.command !== 'import') throw new UsageError(`--as is only for models import`);
+  const exportOnly = (['models', 'instances', 'kind', 'link'] as const).find((k) => p[k] !== undefined && p[k] !== false);
+  if (exportOnly && p.command !== 'export-triton') throw new UsageError(`--${exportOnly} is only for models export-triton`);
 }
 
 /** Ids the user named must be catalog models or installed imports; otherwise a usage error listing them. */
@@ -82,6 +105,24 @@ async function checkIds(manager: ModelManager, ids: readonly string[], catalogOn
     const known = [...manager.catalog.models.map((m) => m.id), ...custom].join(', ');
     throw new UsageError(`No model "${id}" in the catalog${catalogOnly ? '' : ' or the models folder'}; known models: ${known}`);
   }
+}
+
+function exportOptions(p: Parsed): { instances: number; kind: TritonKind; link: boolean } {
+  const instances = p.instances === undefined ? 1 : Number(p.instances);
+  if (!/^\d+$/.test(p.instances ?? '1') || instances < 1 || instances > TRITON_MAX_INSTANCES) {
+    throw new UsageError(`--instances must be a whole number from 1 to ${TRITON_MAX_INSTANCES}; received "${p.instances}"`);
+  }
+  const kind = p.kind ?? 'gpu';
+  if (kind !== 'cpu' && kind !== 'gpu') throw new UsageError(`--kind must be cpu or gpu; received "${kind}"`);
+  return { instances, kind, link: p.link };
+}
+
+/** "gfpgan-1.4 (restorer): /repo/gfpgan-1.4 (new; no batching: the file's batch is fixed; model.onnx copied)". */
+function formatExported(m: TritonExported, link: boolean): string {
+  const batching = m.maxBatchSize > 0 ? `batches of up to ${m.maxBatchSize}` : 'no batching: the file\'s batch is fixed';
+  const status = m.status === 'updated' ? `updated: ${m.notes.join('; ')}` : m.status;
+  const file = m.status === 'unchanged' ? 'model.onnx kept' : `model.onnx ${link ? 'linked' : 'copied'}`;
+  return `${m.id} (${m.role}): ${m.folder} (${status}; ${batching}; ${file})`;
 }
 
 /** Runs `body` with Ctrl+C wired to an AbortController. */
@@ -107,8 +148,9 @@ export async function runModels(argv: readonly string[], io: CliIo): Promise<num
       out(MODELS_HELP);
       return 0;
     }
-    if (!['list', 'pull', 'verify', 'import', 'remove'].includes(p.command)) {
-      throw new UsageError(p.command ? `unknown models command "${p.command}"; use list, pull, verify, import or remove` : 'models needs a command: list, pull, verify, import or remove (see facerestore models --help)');
+    if (!['list', 'pull', 'verify', 'import', 'remove', 'export-triton'].includes(p.command)) {
+      const commands = 'list, pull, verify, import, remove or export-triton';
+      throw new UsageError(p.command ? `unknown models command "${p.command}"; use ${commands}` : `models needs a command: ${commands} (see facerestore models --help)`);
     }
     const { dir, from } = modelsDirFor(p.modelsDir, io.env);
     const host = createNodeModelHost({
@@ -181,6 +223,31 @@ export async function runModels(argv: readonly string[], io: CliIo): Promise<num
         const record = await manager.importModel(bytes, { as, source: file });
         out(`Imported ${path.basename(file)} as ${record.id} (${record.role}): ${where(record.file)}`);
         out(`SHA-256 ${record.sha256} (${record.trust === 'published' ? 'the published file' : 'recorded at import'})`);
+        return 0;
+      }
+      case 'export-triton': {
+        arity(p, 1, 1, 'one folder: the Triton model repository to write');
+        const options = exportOptions(p);
+        const ids = p.models === undefined ? undefined : [...new Set(p.models.split(',').map((id) => id.trim()).filter(Boolean))];
+        if (ids?.length === 0) throw new UsageError('--models needs catalog ids, e.g. --models gfpgan-1.4,yunet-2023mar');
+        if (ids) await checkIds(manager, ids, true);
+        const entries = ids ? ids.map((id) => findEntry(manager.catalog, id)) : manager.catalog.models;
+        const models = entries.flatMap((entry) => {
+          const file = installedFile(dir, entry);
+          return file ? [{ entry, file }] : [];
+        });
+        const missing = entries.filter((e) => !models.some((m) => m.entry === e));
+        if (ids && missing.length) {
+          throw new RestoreError('MODEL_NOT_FOUND', missing.map((e) => `${e.name} (${e.id}) is not installed in ${dir} (${from}), so it cannot be exported. ${howToInstall(e)}, then export again.`).join(' '));
+        }
+        if (models.length === 0) {
+          throw new RestoreError('MODEL_NOT_FOUND', `No catalog model is installed in ${dir} (${from}); nothing to export. Install them first, e.g. facerestore models pull gfpgan-1.4 yunet-2023mar`);
+        }
+        const repo = path.resolve(p.args[0]);
+        const result = await exportTritonRepository({ dir: repo, models, ...options, runtime: createNodeRuntime() });
+        for (const m of result.models) out(formatExported(m, options.link));
+        out(`Serve it with: tritonserver --model-repository ${repo}`);
+        out('Then run FaceRestore on it: facerestore -i <photos> -o <results> --server http://<triton-host>:8000');
         return 0;
       }
       default: {

@@ -22,7 +22,7 @@ export interface CliModels {
 
 /** Node's fetch as the engine's FetchLike. */
 export const nodeFetch: FetchLike = (url, init) =>
-  fetch(url, { method: init.method, headers: init.headers, ...(init.body ? { body: init.body } : {}), ...(init.signal ? { signal: init.signal as AbortSignal } : {}) });
+  fetch(url, { method: init.method, headers: init.headers, ...(init.body ? { body: init.body as Uint8Array<ArrayBuffer> } : {}), ...(init.signal ? { signal: init.signal as AbortSignal } : {}) });
 
 function fileSource(file: string, modelId?: string): ModelSource {
   return { label: path.basename(file || 'none'), location: file, ...(modelId ? { modelId } : {}) };
