@@ -15,7 +15,7 @@ export const HEADER_LENGTH = 'inference-header-content-length';
 export const BINARY_EXTENSION = 'binary_tensor_data';
 
 /** The protocol's tensor data types we carry, and the engine's names for them. */
-const DATATYPES = { FP32: 'float32', FP64: 'float64', INT64: 'int64', INT32: 'int32', UINT8: 'uint8', FP16: 'float16', BOOL: 'bool' } as const;
+const DATATYPES = { FP32: 'float32', FP64: 'float64', INT64: 'int64', INT32: 'int32', UINT8: 'uint8', FP16: 'float16', BOOL: 'bool', BYTES: 'string' } as const;
 export type KsDatatype = keyof typeof DATATYPES | 'BYTES' | string;
 /** The datatypes that can cross as engine tensors. */
 const FLOAT_TYPES: Readonly<Record<string, 'float32' | 'float64'>> = { FP32: 'float32', FP64: 'float64' };

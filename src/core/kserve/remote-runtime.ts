@@ -77,8 +77,21 @@ export function createRemoteRuntime(options: RemoteRuntimeOptions): RemoteRuntim
   const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
   let binarySupport: Promise<boolean> | undefined;
 
-  /** One HTTP exchange with a timeout; network failures become SERVER_UNREACHABLE, a cancel an AbortError. */
+  /**
+   * One HTTP exchange with a timeout; network failures become SERVER_UNREACHABLE, a cancel an AbortError. A request
+   * that fails on the wire is sent once more on a fresh connection: a kept-alive socket the server closed while idle
+   * fails the first write (EPIPE, ECONNRESET) although the server is fine, and a model run is safe to repeat.
+   */
   async function exchange(method: 'GET' | 'POST', path: string, body: { bytes: Uint8Array; headers: Readonly<Record<string, string>> } | undefined, signal?: AbortSignalLike) {
+    try {
+      return await exchangeOnce(method, path, body, signal);
+    } catch (error) {
+      if (!(error instanceof RestoreError) || error.code !== 'SERVER_UNREACHABLE' || error.message.includes('did not answer')) throw error;
+      return exchangeOnce(method, path, body, signal);
+    }
+  }
+
+  async function exchangeOnce(method: 'GET' | 'POST', path: string, body: { bytes: Uint8Array; headers: Readonly<Record<string, string>> } | undefined, signal?: AbortSignalLike) {
     throwIfAborted(signal);
     const url = `${base}${path}`;
     let cancelTimer = (): void => undefined;

@@ -244,9 +244,11 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
       if (closing && inFlight === 0) drained?.();
     });
   });
-  // Slow or idle clients must not hold the server open for ever.
+  // Slow or idle clients must not hold the server open for ever; idle keep-alive sockets live longer than Node's 5 s
+  // default so clients pausing between faces (detection, paste-back) reuse them instead of racing their close.
   server.requestTimeout = 300_000;
-  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 30_000;
+  server.headersTimeout = 35_000;
 
   return {
     listen(port: number, host: string): Promise<AddressInfo> {
