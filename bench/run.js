@@ -9,7 +9,7 @@ const path = require('path');
 const { parseArgs } = require('util');
 const { ROOT, log, table } = require('./lib');
 
-const SECTIONS = ['throughput', 'tiles', 'quality', 'memory', 'browser', 'stages', 'session'];
+const SECTIONS = ['throughput', 'tiles', 'quality', 'memory', 'browser', 'stages', 'session', 'server'];
 
 const HELP = `Usage: npm run bench [-- options]
 
@@ -97,7 +97,8 @@ async function main() {
   const { browser, checkBrowser } = require('./browser');
   const { stages } = require('./stages');
   const { sessionOptions } = require('./session-options');
-  const run = { throughput, tiles: tileSizes, quality: reducedScale, memory, browser, stages, session: sessionOptions };
+  const { server } = require('./server');
+  const run = { throughput, tiles: tileSizes, quality: reducedScale, memory, browser, stages, session: sessionOptions, server };
   // Before any section, so that a missing web build or browser is said at once, not after the other sections.
   if (o.sections.includes('browser')) {
     try {
