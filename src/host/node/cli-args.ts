@@ -117,7 +117,7 @@ const STRING_FLAGS = ['input', 'output', 'version', 'model', 'upscale', 'bg-upsa
 const BOOL_FLAGS = ['only-center-face', 'only-largest', 'aligned', 'json', 'help', 'fallback'];
 const SHORT: Readonly<Record<string, string>> = { input: 'i', output: 'o', version: 'v', upscale: 's', weight: 'w', help: 'h' };
 
-function numberFlag(flag: string, raw: string | undefined, fallback: number, min: number, max: number, integer: boolean): number {
+export function numberFlag(flag: string, raw: string | undefined, fallback: number, min: number, max: number, integer: boolean): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {

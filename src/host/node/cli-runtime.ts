@@ -9,7 +9,7 @@ import { createRemoteRuntime, withFallback, type FetchLike } from '../../core/ks
 import type { ModelRuntime, ModelSource } from '../../core/runtime';
 import { loadCatalog } from './catalog-file';
 import type { CliOptions } from './cli-args';
-import { installedFile, modelsDirFor, resolveModelFiles, type DetectorEntry, type RestorerEntry } from './model-files';
+import { installedFile, modelsDirFor, REALESRGAN_ORDER, resolveModelFiles, type DetectorEntry, type RestorerEntry } from './model-files';
 import { nodeClock } from './model-host';
 import { createNodeRuntime } from './ort';
 
@@ -53,8 +53,6 @@ async function localModels(options: CliOptions, env: NodeJS.ProcessEnv): Promise
     ...(models.upsampler ? { upsampler: fileSource(models.upsampler) } : {}),
   };
 }
-
-const REALESRGAN_ORDER = ['realesrgan-x2plus', 'realesr-general-x4v3', 'realesrgan-x4plus'];
 
 /** Catalog models by id on a server; with --fallback their local files too (each must be installed here). */
 async function remoteModels(options: CliOptions, env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<CliModels> {

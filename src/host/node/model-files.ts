@@ -17,7 +17,8 @@ export type GfpganVersion = (typeof GFPGAN_VERSIONS)[number];
 
 /** Names `--bg-upsampler` knows: catalog ids, and `realesrgan` (GFPGAN's value) for the first of REALESRGAN_ORDER installed. */
 export const UPSAMPLER_NAMES = ['realesrgan', 'realesr-general-x4v3', 'realesr-animevideov3-x4', 'realesrgan-x2plus', 'realesrgan-x4plus'] as const;
-const REALESRGAN_ORDER = ['realesrgan-x2plus', 'realesr-general-x4v3', 'realesrgan-x4plus'];
+/** The catalog ids `--bg-upsampler realesrgan` takes, first installed (or, with --server, first served) wins. */
+export const REALESRGAN_ORDER: readonly string[] = ['realesrgan-x2plus', 'realesr-general-x4v3', 'realesrgan-x4plus'];
 
 export type RestorerEntry = Extract<CatalogEntry, { role: 'restorer' }>;
 export type DetectorEntry = Extract<CatalogEntry, { role: 'detector' }>;

@@ -10,6 +10,7 @@ import { describeError, RestoreError } from '../../core/errors';
 import type { LoadedModel, ModelRuntime } from '../../core/runtime';
 import { loadCatalog, packageVersion } from './catalog-file';
 import type { CliIo } from './cli';
+import { numberFlag, UsageError } from './cli-args';
 import { createInferenceServer, type InferenceServer } from './kserve-server';
 import { howToInstall, installedFile, modelsDirFor } from './model-files';
 import { createNodeRuntime, nodeBackends } from './ort';
@@ -49,16 +50,7 @@ export interface ServeOptions {
   readonly maxBodyMb: number;
 }
 
-class UsageError extends Error {}
-
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
-
-function intFlag(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}; received "${raw}"`);
-  return v;
-}
 
 export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ServeOptions | 'help' {
   let values: Record<string, string | boolean | undefined>;
@@ -89,13 +81,13 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   const models = str('models')?.split(',').map((s) => s.trim()).filter(Boolean);
   return {
     host, token, device: device as ServeOptions['device'],
-    port: intFlag('port', str('port'), 8000, 0, 65535),
+    port: numberFlag('port', str('port'), 8000, 0, 65535, true),
     ...(models && models.length > 0 ? { models } : {}),
     ...(str('models-dir') ? { modelsDir: str('models-dir') } : {}),
-    threads: intFlag('threads', str('threads'), 0, 0, 256),
-    concurrency: intFlag('concurrency', str('concurrency'), 1, 1, 64),
-    queue: intFlag('queue', str('queue'), 16, 0, 10000),
-    maxBodyMb: intFlag('max-body-mb', str('max-body-mb'), 256, 1, 4096),
+    threads: numberFlag('threads', str('threads'), 0, 0, 256, true),
+    concurrency: numberFlag('concurrency', str('concurrency'), 1, 1, 64, true),
+    queue: numberFlag('queue', str('queue'), 16, 0, 10000, true),
+    maxBodyMb: numberFlag('max-body-mb', str('max-body-mb'), 256, 1, 4096, true),
   };
 }
 
