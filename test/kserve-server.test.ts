@@ -198,3 +198,40 @@ describe('load limits and shutdown', () => {
     expect(server.stats()).toEqual({ answered: 2, refusedBusy: 1, failed: 0 });
   });
 });
+
+describe('CORS (the web page calls from another origin)', () => {
+  const PAGE = 'http://127.0.0.1:8080';
+
+  it('answers preflights and marks answers only for the origins it was given, and never for others', async () => {
+    const gated = await gatedModel();
+    gated.open();
+    const server = createInferenceServer({ models: [{ id: 'gfpgan-1.4', model: gated.model }], token: TOKEN, maxBodyBytes: 64 << 20, concurrency: 1, queueLimit: 1, name: 't', version: '0', corsOrigins: [PAGE] });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${port}/v2/models/gfpgan-1.4/infer`;
+    const preflight = (origin: string): Promise<Reply> => call(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,inference-header-content-length' } });
+    const allowed = await preflight(PAGE);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(PAGE);
+    expect(allowed.headers.get('access-control-allow-headers')).toBe('authorization, content-type, inference-header-content-length');
+    expect(gated.started()).toBe(0); // a preflight runs nothing
+    const other = await preflight('http://evil.example');
+    expect([other.status, other.headers.get('access-control-allow-origin')]).toEqual([403, null]);
+
+    const m = encodeInferRequest({ input: face }, { binary: true });
+    const answered = await call(url, { method: 'POST', headers: { ...authed, ...m.headers, origin: PAGE }, body: m.body });
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('access-control-allow-origin')).toBe(PAGE);
+    expect(answered.headers.get('access-control-expose-headers')).toBe('inference-header-content-length, retry-after');
+    // The token still applies to an allowed origin; other origins get no CORS headers, so browsers hide the answer.
+    const noToken = await call(url, { method: 'POST', headers: { ...m.headers, origin: PAGE }, body: m.body });
+    expect([noToken.status, noToken.headers.get('access-control-allow-origin')]).toEqual([401, PAGE]);
+    const foreign = await call(`http://127.0.0.1:${port}/v2`, { headers: { ...authed, origin: 'http://evil.example' } });
+    expect([foreign.status, foreign.headers.get('access-control-allow-origin')]).toEqual([200, null]);
+    await server.close();
+  });
+
+  it('gives no origin anything by default', async () => {
+    const r = await call(`${running.url}/v2/models/gfpgan-1.4/infer`, { method: 'OPTIONS', headers: { origin: PAGE, 'access-control-request-method': 'POST' } });
+    expect([r.status, r.headers.get('access-control-allow-origin')]).toEqual([403, null]);
+  });
+});

@@ -36,6 +36,11 @@ export interface ServerOptions {
   readonly version: string;
   /** One line per notable event (refusals, failures). */
   readonly log?: (line: string) => void;
+  /**
+   * Web origins allowed to call from a browser (CORS), exact matches such as http://127.0.0.1:8080: the web page
+   * runs on another origin than the server. None by default, so no web site a user visits can use the server.
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 export interface ServerStats {
@@ -195,6 +200,18 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
   async function route(req: http.IncomingMessage): Promise<{ status: number; body?: Uint8Array; headers?: Record<string, string> }> {
     const url = (req.url ?? '/').split('?')[0];
     const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      // A CORS preflight carries no credentials: it is answered for allowed origins only, and runs nothing.
+      if (!corsHeaders(req)['access-control-allow-origin']) throw new HttpError(403, `Origin ${String(req.headers.origin ?? '(none)').slice(0, 200)} is not allowed (serve --cors-origin)`);
+      return {
+        status: 204,
+        headers: {
+          'access-control-allow-methods': 'GET, POST',
+          'access-control-allow-headers': `authorization, content-type, ${HEADER_LENGTH}`,
+          'access-control-max-age': '600',
+        },
+      };
+    }
     if (url === '/v2/health/live') return { status: 200 };
     if (url === '/v2/health/ready') return { status: closing ? 503 : 200 };
     if (!authorised(req)) throw new HttpError(401, 'A valid access token is required (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' });
@@ -224,10 +241,17 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     return { status: 200, body: Buffer.from(JSON.stringify(value)), headers: { 'content-type': 'application/json' } };
   }
 
+  /** CORS response headers for an allowed Origin, else none. */
+  function corsHeaders(req: http.IncomingMessage): Record<string, string> {
+    const origin = req.headers.origin;
+    if (!origin || !options.corsOrigins?.includes(origin)) return {};
+    return { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': `${HEADER_LENGTH}, retry-after` };
+  }
+
   const server = http.createServer((req, res) => {
     inFlight++;
     const finish = (status: number, body: Uint8Array | undefined, headers: Record<string, string>): void => {
-      res.writeHead(status, { ...headers, 'content-length': String(body?.byteLength ?? 0) });
+      res.writeHead(status, { ...headers, ...corsHeaders(req), 'content-length': String(body?.byteLength ?? 0) });
       res.end(body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined);
     };
     route(req).then(

@@ -33,6 +33,8 @@ Options
       --concurrency <n>      inferences at once (default: 1: one run already uses every core)
       --queue <n>            requests that may wait; more are refused with 503 + Retry-After (default: 16)
       --max-body-mb <n>      largest request body (default: 256)
+      --cors-origin <o,...>  web origins whose pages may call the server from a browser, exactly as the
+                             browser sends them (e.g. http://127.0.0.1:8080); default none
   -h, --help                 show this help
 
 Stops on Ctrl+C or SIGTERM after finishing the requests it accepted.`;
@@ -48,6 +50,7 @@ export interface ServeOptions {
   readonly concurrency: number;
   readonly queue: number;
   readonly maxBodyMb: number;
+  readonly corsOrigins?: readonly string[];
 }
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
@@ -59,7 +62,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
       args: [...argv],
       options: {
         host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, models: { type: 'string' }, 'models-dir': { type: 'string' },
-        device: { type: 'string' }, threads: { type: 'string' }, concurrency: { type: 'string' }, queue: { type: 'string' }, 'max-body-mb': { type: 'string' },
+        device: { type: 'string' }, threads: { type: 'string' }, 'cors-origin': { type: 'string' }, concurrency: { type: 'string' }, queue: { type: 'string' }, 'max-body-mb': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -79,10 +82,15 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   const device = str('device') ?? 'auto';
   if (!['auto', 'cpu', 'cuda', 'webgpu'].includes(device)) throw new UsageError(`--device must be auto, cpu, cuda or webgpu; received "${device}"`);
   const models = str('models')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const corsOrigins = str('cors-origin')?.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const o of corsOrigins ?? []) {
+    if (!/^https?:\/\/[^/\s?#@]+$/i.test(o)) throw new UsageError(`--cors-origin takes origins such as http://127.0.0.1:8080 (scheme, host, port; no path, no *); received "${o}"`);
+  }
   return {
     host, token, device: device as ServeOptions['device'],
     port: numberFlag('port', str('port'), 8000, 0, 65535, true),
     ...(models && models.length > 0 ? { models } : {}),
+    ...(corsOrigins && corsOrigins.length > 0 ? { corsOrigins } : {}),
     ...(str('models-dir') ? { modelsDir: str('models-dir') } : {}),
     threads: numberFlag('threads', str('threads'), 0, 0, 256, true),
     concurrency: numberFlag('concurrency', str('concurrency'), 1, 1, 64, true),
@@ -178,6 +186,7 @@ export async function startServer(options: ServeOptions, env: NodeJS.ProcessEnv,
     name: 'facerestore',
     version: packageVersion(),
     log: say,
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
   });
   let address;
   try {
