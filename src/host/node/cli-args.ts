@@ -5,6 +5,7 @@
 import { parseArgs } from 'util';
 import { DETECTOR_KINDS, type DetectorKind } from '../../core/detect/types';
 import { DEFAULT_MAX_PIXELS } from '../../core/image';
+import { normaliseServerUrl } from '../../core/kserve/remote-runtime';
 import { MAX_UPSCALE } from '../../core/options';
 import { UPSCALE_DEFAULTS } from '../../core/upsampler';
 import { GFPGAN_VERSIONS, UPSAMPLER_NAMES, type GfpganVersion } from './model-files';
@@ -157,7 +158,11 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   }
   const server = str('server');
   if (server !== undefined) {
-    if (!/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/i.test(server.trim())) throw new UsageError(`--server must be an http(s) URL such as http://127.0.0.1:8000; received "${server}"`);
+    try {
+      normaliseServerUrl(server);
+    } catch (error) {
+      throw new UsageError(`--server: ${(error as Error).message}`);
+    }
     const local = ['model', 'detector-model'].find((f) => str(f) !== undefined) ?? (/\.onnx$/i.test(bgUpsampler) ? 'bg-upsampler' : undefined);
     if (local) throw new UsageError(`--${local} names a file here, but --server runs catalog models by id: use -v, --detector and --bg-upsampler <name>`);
   }
