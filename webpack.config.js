@@ -22,6 +22,30 @@ class IconsPlugin {
   }
 }
 
+/**
+ * manifest.json as the plugin ships it: the network domains it declares, plus the studio's inference servers given
+ * at build time (FACERESTORE_SERVER_ORIGINS=https://gpu.studio:8000,…), each an exact origin: manifest v5 grants
+ * only what is declared, and wildcards would grant far more than one server.
+ */
+function serverOrigins(env) {
+  const raw = (env.FACERESTORE_SERVER_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean);
+  return raw.map((origin) => {
+    const m = /^(https?):\/\/([a-z0-9.-]+|\[[0-9a-f:]+\])(:\d{1,5})?\/?$/i.exec(origin);
+    if (!m) throw new Error(`FACERESTORE_SERVER_ORIGINS: expected origins such as https://gpu.studio:8000 (scheme, host, optional port; no path or wildcard), got ${JSON.stringify(origin)}`);
+    return `${m[1].toLowerCase()}://${m[2].toLowerCase()}${m[3] || ''}`;
+  });
+}
+
+function pluginManifest(content, env) {
+  const manifest = JSON.parse(content.toString());
+  const extra = serverOrigins(env);
+  if (extra.length > 0) {
+    const domains = manifest.requiredPermissions.network.domains;
+    for (const origin of extra) if (!domains.includes(origin)) domains.push(origin);
+  }
+  return JSON.stringify(manifest, null, 2);
+}
+
 function pluginConfig() {
   const config = uxpWebpackConfig({ entry: 'src/host/photoshop/index.ts', outDir: 'dist' });
   config.name = 'uxp';
@@ -30,7 +54,7 @@ function pluginConfig() {
   config.plugins.push(
     new CopyPlugin({
       patterns: [
-        { from: 'manifest.json', to: 'manifest.json' },
+        { from: 'manifest.json', to: 'manifest.json', transform: (content) => pluginManifest(content, process.env) },
         { from: 'src/host/photoshop/assets/index.html', to: 'index.html' },
         ...uxpVendorFiles(),
       ],
@@ -110,3 +134,5 @@ function engineConfig(argv) {
 }
 
 module.exports = (env = {}, argv = {}) => [pluginConfig(), webPageConfig(argv), engineConfig(argv)];
+// For test/plugin-dist.test.ts: the manifest as a build with FACERESTORE_SERVER_ORIGINS writes it.
+module.exports.pluginManifest = pluginManifest;

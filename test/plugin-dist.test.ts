@@ -43,10 +43,25 @@ describe('dist/ as the UXP Developer Tool loads it', () => {
     // downloads' hosts only (photoshop-models.test.ts checks they cover the catalog); no full disk, no code generation.
     expect(m.requiredPermissions).toEqual({ localFileSystem: 'request', network: { domains: expect.any(Array) } });
     const domains = (m.requiredPermissions?.network as { domains: string[] }).domains;
-    for (const d of domains) expect(d).toMatch(/^https:\/\/[a-z0-9.-]+$/);
+    // Download hosts over https, and the local accelerator (`facerestore serve`'s default address) only.
+    for (const d of domains.filter((d) => !d.startsWith('http:'))) expect(d).toMatch(/^https:\/\/[a-z0-9.-]+$/);
+    expect(domains.filter((d) => d.startsWith('http:'))).toEqual(['http://127.0.0.1:8000']);
     const panels = m.entrypoints.filter((e) => e.type === 'panel');
     expect(panels.map((p) => p.id)).toEqual(['facerestore.panel']);
     expect(fs.readFileSync(path.join(DIST, 'index.js'), 'utf8')).toContain("'facerestore.panel'");
+  });
+
+  it('declares a studio server given at build time as one more exact origin, and refuses wildcards and paths', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { pluginManifest } = require('../webpack.config.js') as { pluginManifest: (content: Buffer, env: Record<string, string>) => string };
+    const source = fs.readFileSync(path.join(ROOT, 'manifest.json'));
+    const domainsOf = (text: string): string[] => (JSON.parse(text) as { requiredPermissions: { network: { domains: string[] } } }).requiredPermissions.network.domains;
+    const before = domainsOf(source.toString());
+    expect(domainsOf(pluginManifest(source, {}))).toEqual(before);
+    expect(domainsOf(pluginManifest(source, { FACERESTORE_SERVER_ORIGINS: ' https://GPU.studio:8443 , http://10.0.0.7:8000/' }))).toEqual([...before, 'https://gpu.studio:8443', 'http://10.0.0.7:8000']);
+    for (const bad of ['https://*.studio', 'https://gpu.studio/kserve', 'ftp://gpu.studio', 'gpu.studio:8000']) {
+      expect(() => pluginManifest(source, { FACERESTORE_SERVER_ORIGINS: bad })).toThrow(/FACERESTORE_SERVER_ORIGINS: expected origins/);
+    }
   });
 
   it('holds every file the manifest and index.html name, and the runtimes’ wasm binaries', () => {

@@ -1,5 +1,5 @@
 /** @jest-environment jsdom */
-import { FakeController, fire, mount, query, settle, unmountAll } from './panel-test-helpers';
+import { FakeController, RUN_ON, fire, mount, query, settle, unmountAll } from './panel-test-helpers';
 
 afterEach(unmountAll);
 
@@ -171,5 +171,46 @@ describe('fr-panel progress and status', () => {
     controller.update({ status: { kind: 'success', text: 'Restored 2 faces.' } });
     await settle(panel);
     expect(status().classList.contains('fr-status-success')).toBe(true);
+  });
+});
+
+describe('fr-panel "Run on" section', () => {
+  it('comes first, before the Restore model field, and sets the target chosen', async () => {
+    const controller = new FakeController();
+    const { panel } = await mount(controller);
+    const runOn = query(panel, '.fr-panel > fr-run-on');
+    expect(query(panel, '.fr-panel').firstElementChild).toBe(runOn);
+    expect(runOn.compareDocumentPosition(query(panel, 'sp-dropdown.fr-model')) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    fire(query(runOn, 'sp-dropdown.fr-run-on-target'), 'change', { selectedIndex: 2 });
+    expect(controller.calls).toEqual([['setRunTarget', 'server']]);
+  });
+
+  it('forwards the server URL, token, Forget token, fallback and Test connection to the controller', async () => {
+    const controller = new FakeController({ runOn: { ...RUN_ON, targetId: 'server', hasToken: true } });
+    const { panel } = await mount(controller);
+    fire(query(panel, 'sp-textfield.fr-run-on-url'), 'change', { value: ' https://gpu.example:8000 ' });
+    fire(query(panel, 'sp-textfield.fr-run-on-token'), 'change', { value: 'tok' });
+    query(panel, 'sp-action-button.fr-run-on-forget').click();
+    fire(query(panel, 'sp-checkbox.fr-run-on-fallback'), 'change', { checked: true });
+    query(panel, 'sp-button.fr-run-on-test').click();
+    expect(controller.calls).toEqual([
+      ['setServerUrl', 'https://gpu.example:8000'], ['setServerToken', 'tok'], ['setServerToken', ''],
+      ['setFallbackAllowed', true], ['testConnection'],
+    ]);
+
+    controller.update({ runOn: { ...controller.state.runOn, connection: { kind: 'ok', text: 'Connected · 42 ms' } } });
+    await settle(panel);
+    expect(query(panel, 'fr-run-on .fr-connection.fr-connection-ok').textContent).toBe('Connected · 42 ms');
+  });
+
+  it.each(['restoring', 'confirming', 'starting'] as const)('is disabled while the phase is %s', async (phase) => {
+    const controller = new FakeController({ phase, runOn: { ...RUN_ON, targetId: 'local' } });
+    const { panel } = await mount(controller);
+    for (const selector of ['sp-dropdown.fr-run-on-target', 'sp-checkbox.fr-run-on-fallback', 'sp-button.fr-run-on-test']) {
+      expect(query(panel, selector).hasAttribute('disabled')).toBe(true);
+    }
+    fire(query(panel, 'sp-dropdown.fr-run-on-target'), 'change', { selectedIndex: 0 });
+    query(panel, 'sp-button.fr-run-on-test').click();
+    expect(controller.calls).toEqual([]);
   });
 });

@@ -3,9 +3,10 @@ import { choiceAt, renderDropdown } from './choice-dropdown';
 import { ControllerBinding } from './controller-binding';
 import { defineFrFaceList } from './fr-face-list';
 import { defineFrModels } from './fr-models';
+import { defineFrRunOn } from './fr-run-on';
 import { defineFrRunProgress } from './fr-run-progress';
 import { defineFrUpscale } from './fr-upscale';
-import type { PanelController, PanelState } from './panel-controller';
+import type { PanelController, PanelState, RunTargetId } from './panel-controller';
 import { readChecked, readNumericValue, readSelectedIndex } from './widget-events';
 
 export const FR_PANEL_TAG = 'fr-panel';
@@ -39,6 +40,8 @@ export class FrPanel extends LitElement {
     const canRestore = canDetect;
     return html`
       <div class="fr-panel">
+        <fr-run-on .runOn=${state.runOn} .isDisabled=${!isIdle} .onTarget=${this.onRunTarget} .onUrl=${this.onServerUrl}
+          .onToken=${this.onServerToken} .onFallback=${this.onFallbackAllowed} .onTest=${this.onTestConnection}></fr-run-on>
         <div class="fr-field">
           <sp-label>Restore model</sp-label>
           ${renderDropdown('fr-model', state.models, state.modelId, 'No model installed', !isIdle, this.onModelChange)}
@@ -105,6 +108,26 @@ export class FrPanel extends LitElement {
   private readonly onDetectorChange = (evt: Event): void => {
     const choice = choiceAt(this.binding.controller?.state.detectors, readSelectedIndex(evt));
     if (choice !== undefined) this.binding.controller?.setDetector(choice.id);
+  };
+
+  private readonly onRunTarget = (id: RunTargetId): void => {
+    this.binding.controller?.setRunTarget(id);
+  };
+
+  private readonly onServerUrl = (url: string): void => {
+    this.binding.controller?.setServerUrl(url);
+  };
+
+  private readonly onServerToken = (token: string): void => {
+    void this.binding.controller?.setServerToken(token);
+  };
+
+  private readonly onFallbackAllowed = (isAllowed: boolean): void => {
+    this.binding.controller?.setFallbackAllowed(isAllowed);
+  };
+
+  private readonly onTestConnection = (): void => {
+    void this.binding.controller?.testConnection();
   };
 
   private readonly onUpscale = (id: string): void => {
@@ -202,6 +225,7 @@ function toPercent(strength: number): number {
 export function defineFrPanel(): void {
   defineFrFaceList();
   defineFrModels();
+  defineFrRunOn();
   defineFrRunProgress();
   defineFrUpscale();
   if (!customElements.get(FR_PANEL_TAG)) customElements.define(FR_PANEL_TAG, FrPanel);

@@ -7,8 +7,8 @@ import type { PanelController } from './panel-controller';
 import { PANEL_CSS } from './panel-styles';
 
 export type {
-  PanelChoice, PanelController, PanelFace, PanelModel, PanelModelRole, PanelModelState, PanelPhase, PanelProgress, PanelState,
-  PanelStatus, StatusKind,
+  ConnectionKind, PanelChoice, PanelController, PanelFace, PanelModel, PanelModelRole, PanelModelState, PanelPhase,
+  PanelProgress, PanelRunOn, PanelState, PanelStatus, RunTargetId, StatusKind,
 } from './panel-controller';
 export { FrPanel } from './fr-panel';
 

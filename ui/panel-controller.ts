@@ -72,6 +72,31 @@ export interface PanelModel {
   readonly canRemove: boolean;
 }
 
+/**
+ * Where models run. `panel`: in this panel or page (onnxruntime-web). `local`: the local accelerator, `facerestore
+ * serve` on this computer (onnxruntime-node, several times faster). `server`: a KServe v2 server at a URL the user
+ * gives (`facerestore serve` elsewhere, Triton, KServe). Only model runs move; pixels are read and written here.
+ */
+export type RunTargetId = 'panel' | 'local' | 'server';
+
+/** The last connection check: `untested` before any, `testing` while one runs. */
+export type ConnectionKind = 'untested' | 'testing' | 'ok' | 'failed';
+
+/** The "Run on" section. */
+export interface PanelRunOn {
+  readonly targetId: RunTargetId;
+  /** The three targets with their labels ("This panel", "Local accelerator", "Server"). */
+  readonly targets: readonly PanelChoice[];
+  /** The URL the chosen remote target uses: fixed for `local`, as the user typed it for `server` ('' until typed). */
+  readonly url: string;
+  /** True when an access token is stored for `url` (the token itself never comes back to the UI). */
+  readonly hasToken: boolean;
+  /** The user allowed a run to finish here, slower, when the server cannot be reached. */
+  readonly isFallbackAllowed: boolean;
+  /** The last check of the chosen target: kind and one line (server, models it serves, round trip; or why not). */
+  readonly connection: { readonly kind: ConnectionKind; readonly text: string };
+}
+
 export interface PanelState {
   readonly phase: PanelPhase;
   readonly status: PanelStatus;
@@ -104,6 +129,8 @@ export interface PanelState {
   readonly isImporting: boolean;
   /** False when this host cannot download (no network permission or no fetch); Download buttons are hidden. */
   readonly canDownload: boolean;
+  /** Where models run, and the connection to a server. */
+  readonly runOn: PanelRunOn;
 }
 
 export interface PanelController {
@@ -137,4 +164,14 @@ export interface PanelController {
   importModel(): Promise<void>;
   /** Deletes an installed model (and any partial download of it). */
   removeModel(id: string): Promise<void>;
+  /** Chooses where models run (idle only); a remote target is checked at once. Persisted. */
+  setRunTarget(id: RunTargetId): void;
+  /** The `server` target's URL (checked, then persisted); the connection state goes back to untested. */
+  setServerUrl(url: string): void;
+  /** Stores (or, with '', forgets) the access token for the current remote URL, in the host's secure storage. */
+  setServerToken(token: string): Promise<void>;
+  /** Allows or forbids finishing a run here when the server cannot be reached. Persisted. */
+  setFallbackAllowed(isAllowed: boolean): void;
+  /** Checks the chosen remote target: reachable, token accepted, which models it serves. */
+  testConnection(): Promise<void>;
 }

@@ -5,13 +5,20 @@
  * (spacing uses margins). Every selector is prefixed `fr-` so the host page's own styles are left alone.
  */
 export const PANEL_CSS = `
-fr-panel, fr-upscale, fr-models { display: block; }
+fr-panel, fr-run-on, fr-upscale, fr-models { display: block; }
 .fr-panel { display: flex; flex-direction: column; padding: 8px 12px; }
 .fr-field { display: flex; flex-direction: column; margin-bottom: 8px; }
 .fr-field sp-label { margin-bottom: 2px; }
 /* sp-dropdown has no intrinsic width in UXP: it must be given one. */
 .fr-dropdown { width: 100%; min-width: 120px; }
 .fr-option { margin-bottom: 8px; }
+.fr-run-on { display: flex; flex-direction: column; margin-bottom: 4px; }
+.fr-run-on-url, .fr-run-on-token { width: 100%; }
+.fr-run-on-forget { margin-top: 2px; align-self: flex-start; }
+/* The URL and the connection line can be long: wrap them inside the panel. */
+.fr-run-on-detail, .fr-connection { display: block; width: 100%; margin-bottom: 8px; white-space: normal; overflow-wrap: break-word; word-wrap: break-word; }
+.fr-connection-ok { color: #33ab84; }
+.fr-connection-failed { color: #f0646c; }
 .fr-buttons { display: flex; flex-direction: row; flex-wrap: wrap; margin: 4px 0 8px 0; }
 .fr-buttons sp-button { margin-right: 8px; margin-bottom: 4px; }
 .fr-section { margin: 8px 0; }

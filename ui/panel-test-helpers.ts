@@ -3,6 +3,7 @@
  * Not imported by the panel itself.
  */
 import { mountPanel, type PanelController, type PanelState } from './index';
+import type { PanelRunOn, RunTargetId } from './panel-controller';
 import type { LitElement } from 'lit';
 import type { FrPanel } from './fr-panel';
 
@@ -44,7 +45,22 @@ export class FakeController implements PanelController {
   cancelDownload(id: string): void { this.calls.push(['cancelDownload', id]); }
   async importModel(): Promise<void> { this.calls.push(['importModel']); }
   async removeModel(id: string): Promise<void> { this.calls.push(['removeModel', id]); }
+  setRunTarget(id: RunTargetId): void { this.calls.push(['setRunTarget', id]); }
+  setServerUrl(url: string): void { this.calls.push(['setServerUrl', url]); }
+  async setServerToken(token: string): Promise<void> { this.calls.push(['setServerToken', token]); }
+  setFallbackAllowed(isAllowed: boolean): void { this.calls.push(['setFallbackAllowed', isAllowed]); }
+  async testConnection(): Promise<void> { this.calls.push(['testConnection']); }
 }
+
+/** "Run on" as a fresh panel has it: this panel, the three targets, nothing stored, never checked. */
+export const RUN_ON: PanelRunOn = {
+  targetId: 'panel',
+  targets: [{ id: 'panel', label: 'This panel' }, { id: 'local', label: 'Local accelerator' }, { id: 'server', label: 'Server' }],
+  url: '',
+  hasToken: false,
+  isFallbackAllowed: false,
+  connection: { kind: 'untested', text: '' },
+};
 
 export const BASE_STATE: PanelState = {
   phase: 'idle',
@@ -67,6 +83,7 @@ export const BASE_STATE: PanelState = {
   catalogModels: [],
   isImporting: false,
   canDownload: true,
+  runOn: RUN_ON,
 };
 
 /** A Models section: one of each state, and a download in progress. */
@@ -120,7 +137,7 @@ export function unmountAll(): void {
 /** Waits until the panel and every fr-* element it rendered have finished updating. */
 export async function settle(panel: FrPanel): Promise<void> {
   await panel.updateComplete;
-  for (const child of panel.querySelectorAll('fr-face-list, fr-run-progress, fr-upscale, fr-models')) {
+  for (const child of panel.querySelectorAll('fr-run-on, fr-face-list, fr-run-progress, fr-upscale, fr-models')) {
     await (child as LitElement).updateComplete;
   }
 }

@@ -10,8 +10,8 @@ import type { WebController } from './web-controller';
 import { WEB_CSS } from './web-styles';
 
 export type {
-  PanelChoice, PanelConfirmation, PanelController, PanelFace, PanelModel, PanelModelRole, PanelModelState, PanelPhase,
-  PanelProgress, PanelState, PanelStatus, StatusKind,
+  ConnectionKind, PanelChoice, PanelConfirmation, PanelController, PanelFace, PanelModel, PanelModelRole, PanelModelState,
+  PanelPhase, PanelProgress, PanelRunOn, PanelState, PanelStatus, RunTargetId, StatusKind,
 } from './panel-controller';
 export type { WebController, WebFaceBox, WebFaceFiles, WebPixels, WebRuntimeInfo, WebViewState } from './web-controller';
 export { FrCompare } from './fr-compare';

@@ -20,7 +20,10 @@ export const BASE_WEB: WebViewState = {
   runtime: { threads: 4, isCrossOriginIsolated: true, note: 'Runs on 4 threads in this browser.' },
 };
 
-/** The panel's fake plus the page's view state and the page's three methods, logged in the same `calls`. */
+/**
+ * The panel's fake (its "Run on" methods included) plus the page's view state and the page's three methods, logged in
+ * the same `calls`.
+ */
 export class FakeWebController extends FakeController implements WebController {
   web: WebViewState;
 
@@ -74,7 +77,7 @@ export function unmountAllWeb(): void {
   }
 }
 
-const CHILD_ELEMENTS = 'fr-compare, fr-open-image, fr-panel, fr-face-list, fr-run-progress, fr-upscale, fr-models';
+const CHILD_ELEMENTS = 'fr-compare, fr-open-image, fr-panel, fr-run-on, fr-face-list, fr-run-progress, fr-upscale, fr-models';
 
 /** Waits until the page and every fr-* element in it have finished updating (twice: children render children). */
 export async function settleWeb(app: LitElement): Promise<void> {

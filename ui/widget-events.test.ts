@@ -1,5 +1,5 @@
 /** @jest-environment jsdom */
-import { readChecked, readNumericValue, readSelectedIndex } from './widget-events';
+import { clearValue, readChecked, readNumericValue, readSelectedIndex, readTextValue } from './widget-events';
 
 /** An event whose target carries the given properties, as a UXP widget's would. */
 function eventOn(props: Record<string, unknown>): Event {
@@ -33,7 +33,22 @@ describe('widget-events', () => {
     expect(readNumericValue(eventOn({ value: Number.NaN }))).toBeUndefined();
   });
 
+  it('reads a text field value only when it is a string, untrimmed', () => {
+    expect(readTextValue(eventOn({ value: ' https://gpu.example ' }))).toBe(' https://gpu.example ');
+    expect(readTextValue(eventOn({ value: '' }))).toBe('');
+    expect(readTextValue(eventOn({ value: 42 }))).toBeUndefined();
+    expect(readTextValue(eventOn({}))).toBeUndefined();
+  });
+
+  it('clears the value of the event target', () => {
+    const evt = eventOn({ value: 'secret' });
+    clearValue(evt);
+    expect((evt.target as unknown as { value: unknown }).value).toBe('');
+  });
+
   it('returns undefined for an event that was never dispatched (no target)', () => {
     expect(readChecked(new Event('change'))).toBeUndefined();
+    expect(readTextValue(new Event('change'))).toBeUndefined();
+    expect(() => clearValue(new Event('change'))).not.toThrow();
   });
 });

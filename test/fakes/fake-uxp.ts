@@ -9,7 +9,7 @@ import { mkdtempSync, promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import type { PanelEntry, UxpFile, UxpFs, UxpModule, UxpStats } from '../../src/host/photoshop/ps-api';
+import type { PanelEntry, UxpFile, UxpFs, UxpLocalStorage, UxpModule, UxpStats } from '../../src/host/photoshop/ps-api';
 
 const fdOpen = promisify(nodeFs.open);
 const fdClose = promisify(nodeFs.close);
@@ -38,6 +38,12 @@ export interface FakeUxpOptions {
   pickFile?: (options: { types?: string[]; allowMultiple?: boolean }) => string | null | undefined;
   /** The manifest's `requiredPermissions.localFileSystem`; default: what manifest.json says. */
   localFileSystem?: string;
+  /**
+   * What `localStorage` and `secureStorage` hold (shared maps survive a panel reload, as UXP keeps both across
+   * sessions). Default: fresh empty maps.
+   */
+  localItems?: Map<string, string>;
+  secureItems?: Map<string, string>;
 }
 
 type Scheme = 'plugin' | 'plugin-data' | 'plugin-temp';
@@ -45,6 +51,7 @@ type Scheme = 'plugin' | 'plugin-data' | 'plugin-temp';
 export interface FakeUxp {
   readonly uxp: UxpModule;
   readonly fs: UxpFs;
+  readonly localStorage: UxpLocalStorage;
   /** The panels given to `entrypoints.setup`, or null before it is called. */
   registeredPanels(): Readonly<Record<string, PanelEntry>> | null;
   /** File descriptors opened with `fs.open` and not closed yet. */
@@ -52,6 +59,8 @@ export interface FakeUxp {
 }
 
 export function createFakeUxp(options: FakeUxpOptions = {}): FakeUxp {
+  const localItems = options.localItems ?? new Map<string, string>();
+  const secureItems = options.secureItems ?? new Map<string, string>();
   const dirs = new Map<Scheme, string>();
   const given: Record<Scheme, string | undefined> = { plugin: options.pluginDir, 'plugin-data': options.dataDir, 'plugin-temp': options.tempDir };
   const dirOf = (scheme: Scheme): string => {
@@ -183,8 +192,31 @@ export function createFakeUxp(options: FakeUxpOptions = {}): FakeUxp {
         },
       },
       formats,
+      secureStorage: {
+        // SecureStorage.md setItem: "rejected when the value is empty or not stored".
+        async setItem(key, value) {
+          if (value === '') throw new Error('secureStorage.setItem: the value is empty');
+          secureItems.set(key, String(value));
+        },
+        // SecureStorage.md getItem: "resolves with an Uint8Array" (the stored string as UTF-8). A missing key: the docs
+        // do not say; the fake resolves undefined (callers must treat null/undefined/empty alike).
+        async getItem(key) {
+          const value = secureItems.get(key);
+          return value === undefined ? undefined : new TextEncoder().encode(value);
+        },
+        // SecureStorage.md removeItem: "rejected when the value … is neither removed nor found".
+        async removeItem(key) {
+          if (!secureItems.delete(key)) throw new Error(`secureStorage.removeItem: no value for ${key}`);
+        },
+      },
     },
     host: { name: 'Photoshop', version: options.hostVersion ?? '26.0.0' },
   };
-  return { uxp, fs, registeredPanels: () => panels, openFileCount: () => openFds.size };
+  // LocalStorage.md: getItem "Returns null if the key does not exist"; values are strings.
+  const localStorage: UxpLocalStorage = {
+    getItem: (key) => localItems.get(key) ?? null,
+    setItem: (key, value) => void localItems.set(key, String(value)),
+    removeItem: (key) => void localItems.delete(key),
+  };
+  return { uxp, fs, localStorage, registeredPanels: () => panels, openFileCount: () => openFds.size };
 }

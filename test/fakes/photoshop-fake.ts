@@ -316,7 +316,7 @@ function createAction(host: FakeHost, modal: ModalController): PsAction {
 // ---- assembly --------------------------------------------------------------------------------------------------------
 
 export function createFakePhotoshop(options: FakePhotoshopOptions = {}): FakePhotoshop {
-  const { uxp, fs, registeredPanels } = createFakeUxp(options);
+  const { uxp, fs, localStorage, registeredPanels } = createFakeUxp(options);
   const modal = new ModalController(options.pluginId ?? MANIFEST_ID, options.defaultModalTimeOutSeconds ?? 1, uxp.host.version);
   const host = new FakeHost(modal, { newLayerIntoActiveGroup: options.newLayerIntoActiveGroup ?? true });
   modal.host = host;
@@ -344,7 +344,7 @@ export function createFakePhotoshop(options: FakePhotoshopOptions = {}): FakePho
   };
 
   return {
-    modules: { app, core, imaging, action: createAction(host, modal), uxp, fs },
+    modules: { app, core, imaging, action: createAction(host, modal), uxp, fs, localStorage },
     openDocument: (spec) => new FakeDocument(host, host.openDocument(spec).id),
     holdModal: (pluginId) => modal.hold(pluginId),
     cancelModal: (reason = 'User cancelled') => modal.cancel(reason), // reason text UNVERIFIED

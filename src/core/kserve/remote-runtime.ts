@@ -19,7 +19,11 @@ export interface FetchResponseLike {
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
-/** The slice of WHATWG fetch the client needs. Network failures reject; HTTP errors resolve with their status. */
+/**
+ * The slice of WHATWG fetch the client needs. Network failures reject; HTTP errors resolve with their status.
+ * `signal` is the run's, which need not be the platform's AbortSignal: an adapter links it to its own (or drops it
+ * where there is no AbortController; the client stops waiting on a cancel either way).
+ */
 export type FetchLike = (
   url: string,
   init: { readonly method: 'GET' | 'POST'; readonly headers: Readonly<Record<string, string>>; readonly body?: Uint8Array; readonly signal?: AbortSignalLike },
@@ -95,15 +99,20 @@ export function createRemoteRuntime(options: RemoteRuntimeOptions): RemoteRuntim
     throwIfAborted(signal);
     const url = `${base}${path}`;
     let cancelTimer = (): void => undefined;
-    const timedOut = new Promise<never>((_, reject) => {
+    let stopListening = (): void => undefined;
+    // Either ends the wait: the timeout, or a cancel (at once, even where fetch cannot take the caller's signal).
+    const stopped = new Promise<never>((_, reject) => {
       cancelTimer = options.clock.setTimer(() => reject(new RestoreError('SERVER_UNREACHABLE', `The inference server at ${base} did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      const onAbort = (): void => reject(new AbortError('The operation was cancelled', { cause: signal?.reason }));
+      signal?.addEventListener?.('abort', onAbort, { once: true });
+      stopListening = () => signal?.removeEventListener?.('abort', onAbort);
     });
     try {
       const response = await Promise.race([
         options.fetch(url, { method, headers: { ...auth, ...(body?.headers ?? {}) }, ...(body ? { body: body.bytes } : {}), ...(signal ? { signal } : {}) }),
-        timedOut,
+        stopped,
       ]);
-      const bytes = new Uint8Array(await Promise.race([response.arrayBuffer(), timedOut]));
+      const bytes = new Uint8Array(await Promise.race([response.arrayBuffer(), stopped]));
       return { status: response.status, header: (name: string) => response.headers.get(name) ?? undefined, bytes };
     } catch (error) {
       if (signal?.aborted) throw new AbortError('The operation was cancelled', { cause: signal.reason });
@@ -112,6 +121,7 @@ export function createRemoteRuntime(options: RemoteRuntimeOptions): RemoteRuntim
       throw new RestoreError('SERVER_UNREACHABLE', `The inference server at ${base} cannot be reached or stopped answering (${detail}); check that it is running`, { cause: error });
     } finally {
       cancelTimer();
+      stopListening();
     }
   }
 

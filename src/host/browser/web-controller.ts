@@ -3,9 +3,11 @@
  * instead of a Photoshop layer. Find faces lists them with boxes; Restore runs the engine (onnxruntime-web) and keeps
  * the result, so the strength slider re-blends from the cached faces without running a model; Save writes the result
  * and each face's layer and mask as PNGs. The Models section is the panel's (src/host/panel/models-controller.ts) over
- * the browser's storage. Nothing leaves the page: the picture is never uploaded.
+ * the browser's storage. The picture is never uploaded; with "Run on" a server, only what the models see (aligned
+ * 512² face crops, upscaling tiles, the detector's input) goes to that server and comes back.
  */
 import type { Catalog } from '../../core/catalog';
+import type { FetchLike as ServerFetch } from '../../core/kserve/remote-runtime';
 import { DETECTOR_KINDS } from '../../core/detect/types';
 import { isAbortError, RestoreError } from '../../core/errors';
 import type { PixelImage } from '../../core/image';
@@ -20,9 +22,11 @@ import type { WebController, WebRuntimeInfo, WebViewState } from '../../../ui/we
 import { createAbortSource, type AbortSource } from '../panel/abort-source';
 import { createEngineCache } from '../panel/engine-cache';
 import { DETECTOR_LABELS, findInstalledModels, readModel, upscalerMissing, type InstalledModels } from '../panel/installed-models';
-import { choicesFor, createChoiceSetters } from '../panel/model-choices';
+import { choicesFor, createChoiceSetters, UPSCALE_CHOICES } from '../panel/model-choices';
 import { createModelsController, type PickedFile } from '../panel/models-controller';
 import { isRefusal, Refusal } from '../panel/refusals';
+import { createRunTargets, INITIAL_RUN_ON, fallbackNote, runOnMethods, storageSecrets, storageSettings, type StorageLike } from '../panel/run-target';
+import { systemClock } from '../panel/fetch-transport';
 import { stageLabel } from '../panel/run-labels';
 import { boxesOf, faceFilesOf, fileStem, toWebPixels, type LastRestore, type ListedFaces } from './web-session';
 import { faceLayerImage, faceMaskImage } from './image-files';
@@ -47,6 +51,11 @@ export interface WebControllerDeps {
   readonly files: WebFiles;
   /** Lets the page repaint between model runs. Default: a zero timeout. */
   readonly yieldToHost?: () => Promise<void>;
+  /**
+   * "Run on" a server: the page's fetch (none: only this page), where the choice is kept (localStorage) and the
+   * token (sessionStorage: gone with the tab), and the page's origin, which the server must allow (--cors-origin).
+   */
+  readonly servers?: { readonly fetch?: ServerFetch; readonly settings?: StorageLike; readonly secrets?: StorageLike; readonly pageOrigin?: string };
 }
 
 export interface WebAppController extends WebController {
@@ -56,11 +65,6 @@ export interface WebAppController extends WebController {
 }
 
 const THUMBNAIL_SIZE = 96;
-const UPSCALE_CHOICES: PanelState['upscales'] = [
-  { id: '1', label: '×1 · faces only' },
-  { id: '2', label: '×2' },
-  { id: '4', label: '×4' },
-];
 const AS_BEFORE = 'The picture is as it was.';
 
 function describeFailure(error: unknown): { kind: StatusKind; text: string } {
@@ -83,6 +87,7 @@ export function createWebController(deps: WebControllerDeps): WebAppController {
     isOnlyCenterFace: false, upscales: UPSCALE_CHOICES, upscaleId: '1', upscalers: [], upscalerId: undefined,
     confirmation: undefined, faces: [], strength: 1, canSetStrength: false, canRun: true,
     catalogModels: [], isImporting: false, canDownload: deps.modelHost.transport !== undefined,
+    runOn: INITIAL_RUN_ON,
   };
   let web: WebViewState = { image: undefined, isOpening: false, boxes: [], result: undefined, isSaving: false, faceFiles: [], runtime: deps.runtime };
   const notify = (): void => {
@@ -104,24 +109,33 @@ export function createWebController(deps: WebControllerDeps): WebAppController {
   let last: LastRestore | undefined;
   let run: AbortSource | undefined;
   const store = deps.modelHost.store;
-  const engines = createEngineCache({ readModel: (path) => readModel(store, path), createRuntime: deps.createRuntime, yieldToHost: idleYield });
+  const { fetch, settings, secrets, pageOrigin } = deps.servers ?? {};
+  const targets = createRunTargets({
+    fetch, clock: systemClock, settings: storageSettings(settings), secrets: storageSecrets(secrets), catalog, here: 'this page',
+    // A browser reports a CORS refusal as a network failure: name the flag that allows this page.
+    ...(pageOrigin ? { unreachableHint: `a server this page calls must allow it: start it with --cors-origin ${pageOrigin}` } : {}),
+    onChange: (runOn) => set({ runOn, ...(installed ? choicesFor(targets.offered(installed), state) : {}) }),
+  });
+  const engines = createEngineCache({ readModel: (path) => readModel(store, path), createRuntime: deps.createRuntime, placement: () => targets.placement(), yieldToHost: idleYield });
   let warnSink: (code: string, message: string) => void = () => undefined;
   const host: ModelHost = { ...deps.modelHost, warn: (code, message) => warnSink(code, message) };
 
-  const chosenModel = () => installed?.restore.find((m) => m.id === state.modelId);
+  const offered = (): InstalledModels => targets.offered(installed!);
+  const chosenModel = () => installed && offered().restore.find((m) => m.id === state.modelId);
   const getRestorer = (): Promise<Restorer> => {
-    const detector = installed!.detectors.find((d) => d.kind === state.detectorId) ?? installed!.detectors[0];
+    const detectors = offered().detectors;
+    const detector = detectors.find((d) => d.kind === state.detectorId) ?? detectors[0];
     return engines.restorer(chosenModel()!, detector);
   };
   const getUpsampler = (): Promise<Upsampler> => {
-    const model = installed?.upscale.find((m) => m.id === state.upscalerId);
-    if (!model) return Promise.reject(models.downloadingRefusal('upsampler') ?? upscalerMissing(installed!, catalog, state.canDownload));
+    const model = installed && offered().upscale.find((m) => m.id === state.upscalerId);
+    if (!model) return Promise.reject(targets.isRemote() ? targets.noUpscaler() : models.downloadingRefusal('upsampler') ?? upscalerMissing(installed!, catalog, state.canDownload));
     return engines.upsampler(model);
   };
   const reload = async (changed: readonly string[] = []): Promise<InstalledModels> => {
     installed = await findInstalledModels(store, catalog, undefined);
     engines.invalidate(changed);
-    set(choicesFor(installed, state));
+    set(choicesFor(targets.offered(installed), state));
     return installed;
   };
   const models = createModelsController({
@@ -149,7 +163,7 @@ export function createWebController(deps: WebControllerDeps): WebAppController {
       set({ status: { kind: 'error', text: 'Open a photo first: drop it on the page, or use Open image….' } });
       return;
     }
-    const missing = installed ? models.missingRefusal(installed, chosenModel()?.entry?.id) : undefined;
+    const missing = !installed ? undefined : targets.isRemote() ? targets.refusal() ?? targets.missing(offered()) : models.missingRefusal(installed, chosenModel()?.entry?.id);
     if (missing) {
       set({ status: { kind: 'error', text: missing.message } });
       return;
@@ -164,7 +178,8 @@ export function createWebController(deps: WebControllerDeps): WebAppController {
       failure = describeFailure(error);
     } finally {
       run = undefined;
-      set({ phase: 'idle', progress: undefined, ...(failure ? { status: failure } : {}) });
+      const note = fallbackNote(targets, state.status, 'this page');
+      set({ phase: 'idle', progress: undefined, ...(failure ? { status: failure } : note ? { status: note } : {}) });
     }
   };
   const progress = (from: number, to: number) => (event: ProgressEvent): void => {
@@ -251,9 +266,10 @@ export function createWebController(deps: WebControllerDeps): WebAppController {
 
   const ready = (async () => {
     try {
+      await targets.start();
       const present = await reload();
       await models.start(present);
-      const missing = models.missingRefusal(present);
+      const missing = targets.isRemote() ? undefined : models.missingRefusal(present);
       set({ status: missing ? { kind: 'error', text: missing.message } : { kind: 'info', text: 'Open a photo (or drop it on the page), then press Restore, or Find faces to choose which.' } });
     } catch (error) {
       set({ status: describeFailure(error) });
@@ -343,6 +359,8 @@ export function createWebController(deps: WebControllerDeps): WebAppController {
       };
       return save(`face ${number}`, make, (part === 'layer' ? names?.layerName : names?.maskName) ?? `face-${number}-${part}.png`);
     },
+
+    ...runOnMethods(targets, () => state.phase === 'idle', (text) => set({ status: { kind: 'error', text } })),
 
     downloadModel: (id) => models.downloadModel(id),
     cancelDownload: (id) => models.cancelDownload(id),

@@ -20,9 +20,23 @@ export interface CliModels {
   readonly upsampler?: ModelSource;
 }
 
-/** Node's fetch as the engine's FetchLike. */
-export const nodeFetch: FetchLike = (url, init) =>
-  fetch(url, { method: init.method, headers: init.headers, ...(init.body ? { body: init.body as Uint8Array<ArrayBuffer> } : {}), ...(init.signal ? { signal: init.signal as AbortSignal } : {}) });
+/** Node's fetch as the engine's FetchLike; a caller's signal that is not Node's own is followed by one that is. */
+export const nodeFetch: FetchLike = (url, init) => {
+  const theirs = init.signal;
+  let signal: AbortSignal | undefined;
+  let release = (): void => undefined;
+  if (theirs instanceof AbortSignal || !theirs) {
+    signal = theirs;
+  } else {
+    const controller = new AbortController();
+    const follow = (): void => controller.abort(theirs.reason);
+    if (theirs.aborted) follow();
+    else theirs.addEventListener?.('abort', follow, { once: true });
+    release = () => theirs.removeEventListener?.('abort', follow);
+    signal = controller.signal;
+  }
+  return fetch(url, { method: init.method, headers: init.headers, ...(init.body ? { body: init.body as Uint8Array<ArrayBuffer> } : {}), ...(signal ? { signal } : {}) }).finally(release);
+};
 
 function fileSource(file: string, modelId?: string): ModelSource {
   return { label: path.basename(file || 'none'), location: file, ...(modelId ? { modelId } : {}) };

@@ -39,3 +39,16 @@ export function createAbortSource(defaultReason: () => unknown = () => new Error
   };
 }
 
+
+/**
+ * For `fetch`, which takes only the platform's own AbortSignal: one that follows `signal`, and `release` to stop
+ * following once the request is done. Undefined where the host has no AbortController (UXP documents none).
+ */
+export function platformSignal(signal: AbortSignalLike | undefined): { signal: AbortSignal | undefined; release: () => void } {
+  if (!signal || typeof AbortController !== 'function') return { signal: undefined, release: () => undefined };
+  const controller = new AbortController();
+  const follow = (): void => controller.abort(signal.reason);
+  if (signal.aborted) follow();
+  else signal.addEventListener?.('abort', follow, { once: true });
+  return { signal: controller.signal, release: () => signal.removeEventListener?.('abort', follow) };
+}

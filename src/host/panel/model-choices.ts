@@ -16,6 +16,13 @@ function pick(models: readonly InstalledModel[], role: ModelRole, current: strin
   return (models.find(isDefault) ?? models.find((m) => m.entry && !m.entry.restricted) ?? models.find((m) => !m.entry) ?? models[0])?.id;
 }
 
+/** Output scale choices: ×1 restores faces only; ×2/×4 also enlarge the picture with an upscaler. */
+export const UPSCALE_CHOICES: PanelState['upscales'] = [
+  { id: '1', label: '×1 · faces only' },
+  { id: '2', label: '×2' },
+  { id: '4', label: '×4' },
+];
+
 /** The choices for `installed`, keeping the current selections in `state` where possible. */
 export function choicesFor(installed: InstalledModels, state: ChoicesPatch): ChoicesPatch {
   // With no detector installed, every kind stays listed: Find faces and Restore stay pressable and explain what is missing.

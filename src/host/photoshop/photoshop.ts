@@ -17,5 +17,7 @@ export function loadPsModules(): PsModules {
   }
   const uxp = require('uxp') as PsModules['uxp'];
   const fs = require('fs') as PsModules['fs'];
-  return { app: photoshop.app, core: photoshop.core, imaging: photoshop.imaging, action: photoshop.action, uxp, fs };
+  // localStorage is a UXP global (DOCS Global Members/Data Storage/LocalStorage.md), taken here with the modules.
+  const localStorage = (globalThis as unknown as { localStorage: PsModules['localStorage'] }).localStorage;
+  return { app: photoshop.app, core: photoshop.core, imaging: photoshop.imaging, action: photoshop.action, uxp, fs, localStorage };
 }

@@ -245,6 +245,13 @@ export interface UxpFile {
   read(options: { format: symbol }): Promise<ArrayBuffer | string>;
 }
 
+/** `require('uxp')` secure storage, the subset the plugin uses (see UxpModule.storage.secureStorage). */
+export interface UxpSecureStorage {
+  setItem(key: string, value: string): Promise<void>;
+  getItem(key: string): Promise<Uint8Array | null | undefined>;
+  removeItem(key: string): Promise<void>;
+}
+
 /** `require('uxp')`: panel registration, the data-folder lookup for messages, and the host's version. */
 export interface UxpModule {
   /** DOCS uxp-api/reference-js/Modules/uxp/Entry Points: call `setup` once, early (PS-57605: late calls may throw). */
@@ -262,7 +269,15 @@ export interface UxpModule {
     };
     /** DOCS Persistent File Storage/formats.md: `binary` and `utf8` symbols for File.read/write. */
     readonly formats: { readonly binary: symbol; readonly utf8: symbol };
+    /**
+     * DOCS Modules/uxp/Key-Value Storage/SecureStorage.md: values encrypted under the user's account, per plugin.
+     * `getItem` "resolves with an Uint8Array"; `setItem` is "rejected when the value is empty"; `removeItem` is
+     * "rejected when the value … is neither removed nor found". For the server's access token.
+     */
+    readonly secureStorage?: UxpSecureStorage;
   };
+  /** Where @adobe/cc-ext-uxp-types 7.3 declares it (the docs say `storage.secureStorage`): either is used. */
+  readonly secureStorage?: UxpSecureStorage;
   readonly host: { readonly name: string; readonly version: string };
 }
 
@@ -274,6 +289,16 @@ export interface PanelEntry {
   destroy?(rootNode: unknown): void | Promise<void>;
 }
 
+/**
+ * `window.localStorage` (DOCS Global Members/Data Storage/LocalStorage.md): "useful for setting preferences";
+ * `getItem` returns null for a missing key; `setItem` throws "if it fails to store".
+ */
+export interface UxpLocalStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
 /** Everything the plugin takes from its host, in one object. */
 export interface PsModules {
   readonly app: PsApp;
@@ -282,4 +307,6 @@ export interface PsModules {
   readonly action: PsAction;
   readonly uxp: UxpModule;
   readonly fs: UxpFs;
+  /** The panel's preferences ("Run on"). */
+  readonly localStorage: UxpLocalStorage;
 }

@@ -5,6 +5,8 @@
  * sees only the `PanelController` contract.
  */
 import type { Catalog } from '../../core/catalog';
+import type { FetchLike as ServerFetch } from '../../core/kserve/remote-runtime';
+import type { Clock } from '../../core/model-host';
 import { DETECTOR_KINDS } from '../../core/detect/types';
 import type { DownloadOptions } from '../../core/download';
 import { isAbortError, RestoreError } from '../../core/errors';
@@ -15,9 +17,13 @@ import type { PanelController, PanelFace, PanelState, StatusKind } from '../../.
 import { createAbortSource, runModal, type AbortSource } from './modal';
 import { bundledCatalog } from '../panel/bundled-catalog';
 import { createEngineCache } from '../panel/engine-cache';
-import { choicesFor, createChoiceSetters } from '../panel/model-choices';
+import { choicesFor, createChoiceSetters, UPSCALE_CHOICES } from '../panel/model-choices';
 import { DETECTOR_LABELS, findInstalledModels, modelsMissing, upscalerMissing, type InstalledModels } from '../panel/installed-models';
 import { createModelsController } from '../panel/models-controller';
+import { createRunTargets, INITIAL_RUN_ON, fallbackNote, runOnMethods, storageSettings } from '../panel/run-target';
+import { systemClock } from '../panel/fetch-transport';
+import { uxpSecrets } from './uxp-secrets';
+import { decodeUtf8 } from '../../core/utf8';
 import { ROLE_FOLDERS } from '../../core/model-manager';
 import { estimateUpscale, LONG_RUN_SECONDS } from './upscale-plan';
 import type { PsLayer, PsModules } from './ps-api';
@@ -40,6 +46,11 @@ export interface ControllerDeps {
   readonly longRunSeconds?: number;
   /** The model catalog (default: models/catalog.json, bundled) and `fetch` for downloads (none: downloads are off). */
   readonly models?: { readonly catalog?: Catalog; readonly fetch?: FetchLike; readonly download?: Omit<DownloadOptions, 'signal' | 'onProgress'> };
+  /**
+   * "Run on" a server: `fetch` for its requests (none: only this panel is offered) and the clock for timeouts. The
+   * origins the plugin may reach are read from its manifest (plugin:/manifest.json `network.domains`).
+   */
+  readonly servers?: { readonly fetch?: ServerFetch; readonly clock?: Clock };
 }
 
 export interface RestoreController extends PanelController {
@@ -48,11 +59,17 @@ export interface RestoreController extends PanelController {
   dispose(): Promise<void>;
 }
 
-const UPSCALE_CHOICES: PanelState['upscales'] = [
-  { id: '1', label: '×1 · faces only' },
-  { id: '2', label: '×2' },
-  { id: '4', label: '×4' },
-];
+
+/** The origins the manifest lets the plugin reach (`requiredPermissions.network.domains`; manifest-v5). */
+async function manifestOrigins(ps: PsModules): Promise<readonly string[]> {
+  try {
+    const manifest = JSON.parse(decodeUtf8(new Uint8Array(await ps.fs.readFile('plugin:/manifest.json')))) as { requiredPermissions?: { network?: { domains?: unknown } } };
+    const domains = manifest.requiredPermissions?.network?.domains;
+    return Array.isArray(domains) ? domains.filter((d): d is string => typeof d === 'string') : [];
+  } catch {
+    return [];
+  }
+}
 
 function describeFailure(error: unknown): { kind: StatusKind; text: string } {
   if (isRefusal(error)) return { kind: 'error', text: error.message };
@@ -87,6 +104,7 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
     catalogModels: [],
     isImporting: false,
     canDownload: deps.models?.fetch !== undefined,
+    runOn: INITIAL_RUN_ON,
   };
   const set = (patch: Partial<PanelState>): void => {
     state = { ...state, ...patch };
@@ -105,16 +123,35 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
   let folder = '';
   // One fs.readFile per model: UXP memory is tight, and the bytes go to the runtime whole.
   const readFile = async (path: string): Promise<ModelSource> => ({ label: path.slice(path.lastIndexOf('/') + 1), location: new Uint8Array(await ps.fs.readFile(`${MODELS_URL}/${path}`)) });
-  const engines = createEngineCache({ readModel: readFile, tile: PLUGIN_TILE, createRuntime: deps.createRuntime, yieldToHost: () => (modalYield ?? idleYield)() });
-  const chosenModel = () => installed?.restore.find((m) => m.id === state.modelId);
-  const chosenUpscaler = () => installed?.upscale.find((m) => m.id === state.upscalerId);
+  // The origins the manifest lets the plugin reach: a server elsewhere is refused with how to allow it.
+  let allowedOrigins: readonly string[] = [];
+  const targets = createRunTargets({
+    fetch: deps.servers?.fetch,
+    clock: deps.servers?.clock ?? systemClock,
+    settings: storageSettings(ps.localStorage),
+    secrets: uxpSecrets(ps.uxp.storage.secureStorage ?? ps.uxp.secureStorage),
+    catalog,
+    allowedOrigins: () => allowedOrigins,
+    here: 'this panel',
+    onChange: (runOn) => {
+      // A server runs models without the panel's WebAssembly; its models are the ones offered.
+      set({ runOn, canRun: deps.runtimeCheck.canRun || targets.isRemote(), ...(installed ? choicesFor(targets.offered(installed), state) : {}) });
+    },
+  });
+  const engines = createEngineCache({
+    readModel: readFile, tile: PLUGIN_TILE, createRuntime: deps.createRuntime, placement: () => targets.placement(), yieldToHost: () => (modalYield ?? idleYield)(),
+  });
+  const offered = (): InstalledModels => targets.offered(installed!);
+  const chosenModel = () => installed && offered().restore.find((m) => m.id === state.modelId);
+  const chosenUpscaler = () => installed && offered().upscale.find((m) => m.id === state.upscalerId);
   const getRestorer = (): Promise<Restorer> => {
-    const detector = installed!.detectors.find((d) => d.kind === state.detectorId) ?? installed!.detectors[0];
+    const detectors = offered().detectors;
+    const detector = detectors.find((d) => d.kind === state.detectorId) ?? detectors[0];
     return engines.restorer(chosenModel()!, detector);
   };
   const getUpsampler = (): Promise<Upsampler> => {
     const model = chosenUpscaler();
-    if (!model) return Promise.reject(models.downloadingRefusal('upsampler') ?? upscalerMissing(installed!, catalog, state.canDownload));
+    if (!model) return Promise.reject(targets.isRemote() ? targets.noUpscaler() : models.downloadingRefusal('upsampler') ?? upscalerMissing(installed!, catalog, state.canDownload));
     return engines.upsampler(model);
   };
 
@@ -125,7 +162,7 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
     for (const sub of Object.values(ROLE_FOLDERS)) await ps.fs.mkdir(`${MODELS_URL}/${sub}`, { recursive: true }).catch(() => undefined);
     installed = await findInstalledModels(createUxpModelStore({ fs: ps.fs, location: folder }), catalog, folder);
     engines.invalidate(changed); // a file may have been replaced under the same name
-    set(choicesFor(installed, state));
+    set(choicesFor(targets.offered(installed), state));
     return installed;
   };
   const models = createModelsController({
@@ -142,7 +179,7 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
   /** Runs one operation with the shared begin/progress/error/end handling. */
   const operate = async (phase: 'detecting' | 'restoring', body: (abort: AbortSource) => Promise<void>): Promise<void> => {
     if (state.phase !== 'idle') return;
-    const missing = installed ? models.missingRefusal(installed, chosenModel()?.entry?.id) : undefined;
+    const missing = !installed ? undefined : targets.isRemote() ? targets.refusal() ?? targets.missing(offered()) : models.missingRefusal(installed, chosenModel()?.entry?.id);
     if (!state.canRun || missing) {
       set({ status: { kind: 'error', text: missing?.message ?? deps.runtimeCheck.text } });
       return;
@@ -157,7 +194,9 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
       failure = describeFailure(error);
     } finally {
       run = undefined;
-      set({ phase: 'idle', progress: undefined, ...(failure ? { status: failure } : {}) });
+      // A run that lost its server and finished here says so, after what it did.
+      const note = fallbackNote(targets, state.status, 'this panel');
+      set({ phase: 'idle', progress: undefined, ...(failure ? { status: failure } : note ? { status: note } : {}) });
     }
   };
 
@@ -251,13 +290,15 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
 
   const ready = (async () => {
     try {
+      allowedOrigins = await manifestOrigins(ps);
+      await targets.start();
       const present = await reload();
       await models.start(present);
-      const missing = modelsMissing(present, catalog, state.canDownload);
+      const missing = targets.isRemote() ? undefined : modelsMissing(present, catalog, state.canDownload);
       set({
         status: missing
           ? { kind: 'error', text: missing.message }
-          : !deps.runtimeCheck.canRun
+          : !state.canRun
             ? { kind: 'error', text: deps.runtimeCheck.text }
             : { kind: 'info', text: `${deps.runtimeCheck.text} Select the layer with the faces, then press Restore (or Find faces to choose which).` },
       });
@@ -316,6 +357,8 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
       else selected.delete(faceNumber);
       set({ faces: facesFrom(found) });
     },
+
+    ...runOnMethods(targets, () => state.phase === 'idle', (text) => set({ status: { kind: 'error', text } })),
 
     downloadModel: (id) => models.downloadModel(id),
     cancelDownload: (id) => models.cancelDownload(id),
