@@ -1,6 +1,7 @@
 /** @jest-environment jsdom */
 import type { FrCompare } from './fr-compare';
-import { query } from './panel-test-helpers';
+import { PRIVACY_NOTE } from './fr-web-app';
+import { RUN_ON, fire, query } from './panel-test-helpers';
 import type { WebFaceBox } from './web-controller';
 import { mountWebApp } from './web-index';
 import {
@@ -29,7 +30,7 @@ function file(name = 'photo.jpg', type = 'image/jpeg'): File {
 }
 
 describe('fr-web-app layout', () => {
-  it('shows the product name, the privacy note, the runtime note and, before any image, the empty state', async () => {
+  it('shows the product name, the privacy note (running in this browser), the runtime note and, before any image, the empty state', async () => {
     const { app } = await mountWeb(new FakeWebController());
     expect(query(app, '.fr-web-title').textContent).toBe('FaceRestore');
     expect(query(app, '.fr-web-privacy').textContent)
@@ -44,12 +45,46 @@ describe('fr-web-app layout', () => {
     expect((query(app, 'button.fr-open-button') as HTMLButtonElement).disabled).toBe(false);
   });
 
+  it('says what leaves the browser when the models run on a local accelerator or a server, and follows "Run on"', async () => {
+    const controller = new FakeWebController({}, { runOn: { ...RUN_ON, targetId: 'server', url: 'https://gpu.example:8000' } });
+    const { app } = await mountWeb(controller);
+    const note = (): string | null => query(app, '.fr-web-privacy').textContent;
+    expect(note()).toBe('The photo file is not uploaded, but what the models see is sent to https://gpu.example:8000 and back: '
+      + 'the faces and, when upscaling, the whole picture in tiles.');
+    expect(query(app, '.fr-web-privacy').classList.contains('fr-web-privacy-remote')).toBe(true);
+    expect(note()).not.toContain('never leave');
+
+    controller.update({ runOn: { ...RUN_ON, targetId: 'local', url: 'http://127.0.0.1:8765' } });
+    await settleWeb(app);
+    expect(note()).toContain('is sent to http://127.0.0.1:8765 and back');
+    controller.update({ runOn: { ...RUN_ON, targetId: 'server', url: '' } });
+    await settleWeb(app);
+    expect(note()).toContain('is sent to the chosen server and back');
+    controller.update({ runOn: RUN_ON });
+    await settleWeb(app);
+    expect(note()).toBe(PRIVACY_NOTE);
+    expect(query(app, '.fr-web-privacy').classList.contains('fr-web-privacy-remote')).toBe(false);
+  });
+
   it('includes the panel, bound to the same controller', async () => {
     const controller = new FakeWebController();
     const { app } = await mountWeb(controller);
     const panel = query(app, '.fr-web-side fr-panel');
     query(panel, 'sp-button.fr-restore').click();
     expect(controller.calls).toEqual([['restore']]);
+  });
+
+  it('shows "Run on" at the top of the side panel, wired to the same controller', async () => {
+    const controller = new FakeWebController();
+    const { app } = await mountWeb(controller);
+    const runOn = query(app, '.fr-web-side fr-panel .fr-panel > fr-run-on:first-child');
+    expect(app.querySelectorAll('fr-run-on')).toHaveLength(1);
+    fire(query(runOn, 'sp-dropdown.fr-run-on-target'), 'change', { selectedIndex: 1 });
+    controller.update({ runOn: { ...controller.state.runOn, targetId: 'local', url: 'http://127.0.0.1:8765' } });
+    await settleWeb(app);
+    expect(query(runOn, '.fr-run-on-detail').textContent).toContain('http://127.0.0.1:8765');
+    query(runOn, 'sp-button.fr-run-on-test').click();
+    expect(controller.calls).toEqual([['setRunTarget', 'local'], ['testConnection']]);
   });
 
   it('follows the runtime note and shows the picture and its name once opened', async () => {

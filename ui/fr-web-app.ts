@@ -3,7 +3,7 @@ import { ControllerBinding } from './controller-binding';
 import { defineFrCompare } from './fr-compare';
 import { FileDrop, defineFrOpenImage } from './fr-open-image';
 import { defineFrPanel } from './fr-panel';
-import type { PanelPhase } from './panel-controller';
+import type { PanelPhase, PanelRunOn } from './panel-controller';
 import type { WebController, WebViewState } from './web-controller';
 
 export const FR_WEB_APP_TAG = 'fr-web-app';
@@ -12,12 +12,23 @@ export const PRODUCT_NAME = 'FaceRestore';
 export const PRIVACY_NOTE = 'Everything runs in this browser: your photos and models never leave this computer.';
 export const EMPTY_STATE_TEXT = 'Drop a photo here, or Open image…';
 
+/**
+ * The header's privacy note for where the models run ("Run on"): only "This panel" keeps everything here. A local
+ * accelerator or a server is sent the face crops and, when upscaling, the tiles (which together cover the picture),
+ * and sends the results back; the opened file itself is never uploaded.
+ */
+export function privacyNote(runOn: PanelRunOn): string {
+  if (runOn.targetId === 'panel') return PRIVACY_NOTE;
+  const server = runOn.url === '' ? 'the chosen server' : runOn.url;
+  return `The photo file is not uploaded, but what the models see is sent to ${server} and back: the faces and, when upscaling, the whole picture in tiles.`;
+}
+
 /** Phases in which a new picture must wait: a run (or its go-ahead) works on the current one. */
 const BUSY_PHASES: readonly PanelPhase[] = ['confirming', 'detecting', 'restoring', 'cancelling'];
 
 /**
- * The web page: a header with the privacy note, the picture (open / drop a file, the faces' boxes, the before/after
- * comparison), the `<fr-panel>` beside it, the Save section once there is a result, and the runtime note. It renders
+ * The web page: a header with the privacy note (which follows "Run on"), the picture (open / drop a file, the faces'
+ * boxes, the before/after comparison), the `<fr-panel>` beside it, the Save section once there is a result, and the runtime note. It renders
  * `controller.state` and `controller.web` and forwards every action to the controller (house rule 14); the only
  * state it holds is the drop highlight (in `FileDrop`) and the divider position (in `<fr-compare>`).
  */
@@ -53,7 +64,7 @@ export class FrWebApp extends LitElement {
       <div class="fr-web" @dragover=${refuseStrayDrop} @drop=${refuseStrayDrop}>
         <header class="fr-web-header">
           <h1 class="fr-web-title">${PRODUCT_NAME}</h1>
-          <p class="fr-web-privacy">${PRIVACY_NOTE}</p>
+          <p class="fr-web-privacy ${state.runOn.targetId === 'panel' ? '' : 'fr-web-privacy-remote'}">${privacyNote(state.runOn)}</p>
         </header>
         <div class="fr-web-main">
           <section class="fr-web-picture" aria-label="Picture">

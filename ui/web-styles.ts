@@ -13,6 +13,7 @@ fr-open-image { display: inline-block; }
 .fr-web-header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 16px; margin-bottom: 12px; }
 .fr-web-title { margin: 0; font-size: 22px; font-weight: 600; }
 .fr-web-privacy { margin: 0; color: #7fd1a8; }
+.fr-web-privacy-remote { color: #e8c26a; }
 .fr-web-main { display: flex; flex-direction: row; align-items: flex-start; gap: 16px; flex-grow: 1; }
 /* min-width 0 lets the picture column shrink below the picture's own width, so the canvas scales instead. */
 .fr-web-picture { flex: 1 1 auto; min-width: 0; display: flex; flex-direction: column; gap: 8px; }

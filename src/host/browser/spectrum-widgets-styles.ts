@@ -85,6 +85,22 @@ export const dropdownStyles = css`
   :host([disabled]) .chevron { color: var(--sp-text-disabled, #6e6e6e); }
 `;
 
+/** `sp-textfield`: a field-coloured native `<input>`, the placeholder muted; quiet keeps only the bottom line. */
+export const textfieldStyles = css`
+  :host { display: inline-block; min-width: 120px; vertical-align: middle; }
+  input {
+    display: block; width: 100%; min-height: 28px; margin: 0; padding: 0 10px;
+    border: 1px solid var(--sp-border, #5a5a5a); border-radius: 4px; background: var(--sp-field-bg, #1f1f1f);
+    color: inherit; font: inherit;
+  }
+  input::placeholder { color: var(--sp-text-muted, #a8a8a8); font-style: italic; opacity: 1; }
+  input:hover:not(:disabled) { border-color: var(--sp-border-hover, #8a8a8a); }
+  input:focus { border-color: var(--sp-accent, #1473e6); }
+  input:disabled { color: var(--sp-text-disabled, #6e6e6e); border-color: var(--sp-field-bg, #2a2a2a); }
+  input:disabled::placeholder { color: var(--sp-text-disabled, #6e6e6e); }
+  :host([quiet]) input { border-width: 0 0 1px 0; border-radius: 0; background: transparent; padding: 0 2px; }
+`;
+
 /** `sp-slider` and `sp-progressbar`: a label row (slotted label, value right-aligned) above the track. */
 export const meterStyles = css`
   :host { display: block; min-width: 120px; }

@@ -1,8 +1,10 @@
 /** @jest-environment jsdom */
 import type { LitElement } from 'lit';
 import type { FrPanel } from '../../../ui/fr-panel';
-import { CATALOG_MODELS, FACES, FakeController, UPSCALERS, mount, query, settle, unmountAll } from '../../../ui/panel-test-helpers';
-import { SPECTRUM_WIDGETS, defineSpectrumWidgets } from './spectrum-widgets';
+import {
+  CATALOG_MODELS, FACES, FakeController, RUN_ON, UPSCALERS, mount, query, settle, unmountAll,
+} from '../../../ui/panel-test-helpers';
+import { SPECTRUM_WIDGETS, defineSpectrumWidgets, type SpTextfield } from './spectrum-widgets';
 
 /**
  * The stand-ins under the REAL fr-panel: every interaction goes through the native control inside the widget's
@@ -58,7 +60,7 @@ describe('defineSpectrumWidgets', () => {
     const define = jest.fn();
     const registry = { get: (tag: string) => (existing.has(tag) ? HTMLElement : undefined), define } as unknown as CustomElementRegistry;
     const tags = defineSpectrumWidgets(registry);
-    expect(tags).toEqual(['sp-action-button', 'sp-checkbox', 'sp-dropdown', 'sp-slider', 'sp-progressbar', 'sp-body', 'sp-detail']);
+    expect(tags).toEqual(['sp-action-button', 'sp-checkbox', 'sp-dropdown', 'sp-slider', 'sp-textfield', 'sp-progressbar', 'sp-body', 'sp-detail']);
     expect(define.mock.calls.map(([tag]) => tag)).toEqual(tags);
   });
 
@@ -289,6 +291,127 @@ describe('sp-slider', () => {
   });
 });
 
+const fields: Element[] = [];
+afterEach(() => {
+  for (const field of fields.splice(0)) field.remove();
+});
+
+/** A bare sp-textfield in the document (removed after the test), rendered. */
+async function textfield(attributes: Record<string, string> = {}): Promise<SpTextfield> {
+  const field = document.createElement('sp-textfield') as SpTextfield;
+  for (const [name, value] of Object.entries(attributes)) field.setAttribute(name, value);
+  document.body.appendChild(field);
+  fields.push(field);
+  await field.updateComplete;
+  return field;
+}
+
+/** Types `text` into a native input one character at a time, an `input` event per keystroke, as a user would. */
+function type(input: HTMLInputElement, text: string): void {
+  for (const char of text) setValue(input, input.value + char, 'input');
+}
+
+function pressEnter(input: HTMLInputElement): void {
+  input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true }));
+}
+
+describe('sp-textfield', () => {
+  it('fires input per keystroke and change on commit from the element itself, value on evt.target.value', async () => {
+    const field = await textfield({ placeholder: 'Name' });
+    const input = inner<HTMLInputElement>(field, 'input');
+    expect([input.type, input.placeholder, input.value]).toEqual(['text', 'Name', '']);
+    const heard: unknown[] = [];
+    const listen = (evt: Event): void => {
+      heard.push([evt.type, evt.target === field, (evt.target as SpTextfield).value, evt.bubbles, evt.composed]);
+    };
+    document.addEventListener('input', listen);
+    document.addEventListener('change', listen);
+    try {
+      type(input, 'ab');
+      setValue(input, 'ab', 'change'); // leaving the field after a change
+      expect(heard).toEqual([
+        ['input', true, 'a', true, true], ['input', true, 'ab', true, true], ['change', true, 'ab', true, true],
+      ]);
+      expect(field.value).toBe('ab');
+
+      heard.length = 0;
+      type(input, 'c');
+      pressEnter(input);
+      setValue(input, 'abc', 'change'); // the browser's own change after Enter: no second one
+      pressEnter(input); // nothing new to commit
+      expect(heard).toEqual([['input', true, 'abc', true, true], ['change', true, 'abc', true, true]]);
+    } finally {
+      document.removeEventListener('input', listen);
+      document.removeEventListener('change', listen);
+    }
+  });
+
+  it('type="password" renders a password input; any other type but text falls back to text', async () => {
+    const token = await textfield({ type: 'password' });
+    expect(inner<HTMLInputElement>(token, 'input').type).toBe('password');
+    const number = await textfield({ type: 'number' });
+    expect(inner<HTMLInputElement>(number, 'input').type).toBe('text');
+    number.type = 'password';
+    await number.updateComplete;
+    expect(inner<HTMLInputElement>(number, 'input').type).toBe('password');
+  });
+
+  it('shows value as set (attribute or property), and value = "" empties what was typed', async () => {
+    const field = await textfield({ value: 'https://a.example' });
+    const input = inner<HTMLInputElement>(field, 'input');
+    expect(input.value).toBe('https://a.example');
+    field.value = 'https://b.example';
+    await field.updateComplete;
+    expect(input.value).toBe('https://b.example');
+
+    type(input, '/x');
+    expect(field.value).toBe('https://b.example/x');
+    field.value = '';
+    await field.updateComplete;
+    expect(input.value).toBe('');
+    expect(field.hasAttribute('value')).toBe(true); // only the initial attribute: typed text is never reflected
+    expect(field.getAttribute('value')).toBe('https://a.example');
+  });
+
+  it('disabled disables its input and fires nothing, putting value back', async () => {
+    const field = await textfield({ value: 'kept', disabled: '' });
+    const input = inner<HTMLInputElement>(field, 'input');
+    expect(input.disabled).toBe(true);
+    const heard = jest.fn();
+    field.addEventListener('input', heard);
+    field.addEventListener('change', heard);
+    setValue(input, 'other', 'input', 'change');
+    pressEnter(input);
+    expect(heard).not.toHaveBeenCalled();
+    expect([field.value, input.value]).toEqual(['kept', 'kept']);
+
+    field.disabled = false;
+    await field.updateComplete;
+    expect(input.disabled).toBe(false);
+    type(input, '!');
+    expect(heard).toHaveBeenCalledTimes(1);
+  });
+
+  it('in the panel\'s Run on section, commits a typed server URL and hands over (then empties) a typed token', async () => {
+    const controller = new FakeController({ runOn: { ...RUN_ON, targetId: 'server' } });
+    const panel = await mounted(controller);
+    const url = inner<HTMLInputElement>(query(panel, 'sp-textfield.fr-run-on-url'), 'input');
+    const token = inner<HTMLInputElement>(query(panel, 'sp-textfield.fr-run-on-token'), 'input');
+    expect([url.type, url.placeholder, url.getAttribute('aria-label')]).toEqual(['text', 'https://gpu.example:8000', 'Server URL']);
+    expect([token.type, token.placeholder, token.getAttribute('aria-label')]).toEqual(['password', 'Optional', 'Access token']);
+
+    type(url, 'https://gpu.example:8000 ');
+    expect(controller.calls).toEqual([]); // not per keystroke
+    setValue(url, url.value, 'change');
+    type(token, 'tok');
+    pressEnter(token);
+    await flush(panel);
+    expect(controller.calls).toEqual([['setServerUrl', 'https://gpu.example:8000'], ['setServerToken', 'tok']]);
+    expect(token.value).toBe('');
+    expect(url.value).toBe('https://gpu.example:8000 ');
+  });
+});
+
 describe('sp-progressbar', () => {
   it('shows the run progress in a native progress element with its slotted label, and follows it', async () => {
     const controller = new FakeController({ phase: 'restoring', progress: { fraction: 0.3, label: 'Restoring face 1 of 2' } });
@@ -307,7 +430,7 @@ describe('sp-progressbar', () => {
 describe('text widgets', () => {
   it('sp-label, sp-body and sp-detail show their content through a slot', async () => {
     const panel = await mounted(new FakeController({ catalogModels: CATALOG_MODELS, status: { kind: 'error', text: 'No detector.' } }));
-    expect(slotted(query(panel, 'sp-label'))).toBe('Restore model');
+    expect(slotted(query(panel, 'sp-label'))).toBe('Run on');
     expect(slotted(query(panel, 'sp-body.fr-status'))).toBe('No detector.');
     expect(slotted(query(panel, 'sp-detail.fr-models-summary'))).toBe('1 installed');
   });

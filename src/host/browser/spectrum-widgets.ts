@@ -4,12 +4,13 @@
  * the registry lacks; in UXP every tag already exists and nothing happens.
  *
  * Each stand-in is a Lit element whose open shadow root holds a real native control (`<button>`,
- * `<input type=checkbox>`, `<select>`, `<input type=range>`, `<progress>`), so keyboard, focus, screen readers and
- * Playwright's `click()` / `check()` / `selectOption()` behave as on any form control; light-DOM content stays the
- * label through `<slot>`. As in UXP, the new value is a property of the sp-* element (`checked`, `selectedIndex`,
- * `value`) and `change` / `input` are fired from that element (bubbling, composed); the native controls' own
- * events stay inside the shadow root. A disabled widget fires nothing, and a click on it never reaches listeners on
- * the element (stopped in the capture phase). Only the tags, attributes and events ui/ uses are covered.
+ * `<input type=checkbox>`, `<select>`, `<input type=range>`, `<input type=text|password>`, `<progress>`), so
+ * keyboard, focus, screen readers, password masking and Playwright's `click()` / `check()` / `selectOption()` /
+ * `fill()` behave as on any form control; light-DOM content stays the label through `<slot>`. As in UXP, the new
+ * value is a property of the sp-* element (`checked`, `selectedIndex`, `value`) and `change` / `input` are fired
+ * from that element (bubbling, composed); the native controls' own events stay inside the shadow root. A disabled
+ * widget fires nothing, and a click on it never reaches listeners on the element (stopped in the capture phase).
+ * Only the tags, attributes and events ui/ uses are covered.
  * Look: `spectrum-widgets-styles.ts` (dark theme, CSS custom properties).
  */
 import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
@@ -186,7 +187,7 @@ export class SpDropdown extends SpControl {
   protected override render(): TemplateResult {
     const hasChoice = this.selectedIndex >= 0 && this.selectedIndex < this.items.length;
     return html`<span class="field"><select part="select" class=${hasChoice ? '' : 'is-placeholder'}
-      aria-label=${this.accessibleName()} ?disabled=${this.disabled} @input=${stop} @change=${this.onChange}>
+      aria-label=${accessibleName(this, this.placeholder)} ?disabled=${this.disabled} @input=${stop} @change=${this.onChange}>
         <option value="" disabled hidden>${this.placeholder}</option>
         ${this.items.map((item, index) => html`<option value=${String(index)} ?disabled=${item.isDisabled}>${item.label}</option>`)}
       </select><span class="chevron" aria-hidden="true">▾</span></span>`;
@@ -210,13 +211,6 @@ export class SpDropdown extends SpControl {
     }
     this.items = items;
     this.selectedIndex = items.findIndex((item) => item.isSelected);
-  }
-
-  /** The element's aria-label, else the `sp-label` just before it (how ui/ labels its fields), else the placeholder. */
-  private accessibleName(): string {
-    const previous = this.previousElementSibling;
-    const label = previous?.localName === 'sp-label' ? previous.textContent?.trim() : undefined;
-    return this.getAttribute('aria-label') ?? (label || this.placeholder);
   }
 
   private readonly onChange = (evt: Event): void => {
@@ -285,6 +279,87 @@ export class SpSlider extends SpControl {
     }
     this.value = Number(range.value);
     this.emit(type);
+  }
+}
+
+/** The text types the stand-in shows as such; any other `type` (UXP also has number, search) is a plain text field. */
+const TEXT_TYPES: readonly string[] = ['text', 'password'];
+
+/**
+ * sp-textfield: value, type (text, password — masked by the browser; anything else is text), placeholder, disabled,
+ * quiet. Typing sets `value` and fires `input` on each keystroke; committing (Enter, or leaving the field after a
+ * change) fires `change` once, value (a string) on `evt.target.value`. Setting `value` (to '' to empty it) shows in the
+ * field at once. `value` is never reflected to an attribute, so a typed token does not land in the DOM.
+ * https://adobedocs.github.io/uxp-photoshop/uxp-api/reference-spectrum/Spectrum%20UXP%20Widgets/User%20Interface/sp-textfield
+ */
+export class SpTextfield extends SpControl {
+  static override styles = [styles.baseStyles, styles.textfieldStyles];
+  static override properties: PropertyDeclarations = {
+    value: {},
+    type: { reflect: true },
+    placeholder: {},
+    quiet: FLAG,
+  };
+
+  declare value: string;
+  declare type: string;
+  declare placeholder: string;
+  declare quiet: boolean;
+  /** `value` when the field was focused or last committed: Enter and blur fire `change` only when it differs. */
+  private committed = '';
+
+  constructor() {
+    super();
+    this.value = '';
+    this.type = 'text';
+    this.placeholder = '';
+    this.quiet = false;
+  }
+
+  protected override render(): TemplateResult {
+    const type = TEXT_TYPES.includes(this.type) ? this.type : 'text';
+    return html`<input type=${type} part="input" placeholder=${this.placeholder}
+      aria-label=${accessibleName(this, this.placeholder)} autocomplete="off" spellcheck="false"
+      .value=${live(this.value ?? '')} ?disabled=${this.disabled}
+      @focus=${this.onFocus} @input=${this.onInput} @change=${this.onChange} @keydown=${this.onKeyDown}>`;
+  }
+
+  private readonly onFocus = (): void => {
+    this.committed = this.value;
+  };
+
+  private readonly onInput = (evt: Event): void => {
+    evt.stopPropagation();
+    if (this.read(evt.currentTarget as HTMLInputElement)) this.emit('input');
+  };
+
+  // The browser's own commit (a change then blur; Chrome and Firefox also on Enter).
+  private readonly onChange = (evt: Event): void => {
+    evt.stopPropagation();
+    if (this.read(evt.currentTarget as HTMLInputElement)) this.commit();
+  };
+
+  // Enter commits in every browser (and in jsdom); `committed` keeps the browser's own change from firing it twice.
+  private readonly onKeyDown = (evt: KeyboardEvent): void => {
+    if (evt.key !== 'Enter' || evt.isComposing) return;
+    if (this.read(evt.currentTarget as HTMLInputElement)) this.commit();
+  };
+
+  /** Takes the typed text into `value`; when disabled, puts `value` back in the field instead. */
+  private read(field: HTMLInputElement): boolean {
+    if (this.disabled) {
+      field.value = this.value ?? '';
+      return false;
+    }
+    this.value = field.value;
+    return true;
+  }
+
+  private commit(): void {
+    if (this.value === this.committed) return;
+    this.emit('change');
+    // After the listeners: one that empties the field (a handed-over token) leaves '' as the baseline.
+    this.committed = this.value;
   }
 }
 
@@ -358,6 +433,16 @@ export class SpDetail extends SpText {
   static override styles = [styles.baseStyles, styles.detailStyles];
 }
 
+/**
+ * A field's accessible name: its aria-label, else the `sp-label` just before it (how ui/ labels its fields), else the
+ * placeholder.
+ */
+function accessibleName(element: Element, placeholder: string): string {
+  const previous = element.previousElementSibling;
+  const label = previous?.localName === 'sp-label' ? previous.textContent?.trim() : undefined;
+  return element.getAttribute('aria-label') ?? (label || placeholder);
+}
+
 function clamp(value: number, min: number, max: number): number {
   const low = Number.isFinite(min) ? min : 0;
   const high = Number.isFinite(max) && max >= low ? max : low;
@@ -371,6 +456,7 @@ export const SPECTRUM_WIDGETS: ReadonlyArray<readonly [tag: string, widget: Cust
   ['sp-checkbox', SpCheckbox],
   ['sp-dropdown', SpDropdown],
   ['sp-slider', SpSlider],
+  ['sp-textfield', SpTextfield],
   ['sp-progressbar', SpProgressbar],
   ['sp-label', SpLabel],
   ['sp-body', SpBody],
