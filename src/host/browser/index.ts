@@ -12,8 +12,7 @@ import { createBrowserRuntime, planThreads } from './ort';
 import { pickModelFile, saveBlob, thumbnailUrl } from './page-files';
 import { defineSpectrumWidgets } from './spectrum-widgets';
 import { createWebController, type WebAppController } from './web-controller';
-import type { FetchLike as ServerFetch } from '../../core/kserve/remote-runtime';
-import { platformSignal } from '../panel/abort-source';
+import { createServerFetch } from '../panel/fetch-transport';
 
 declare global {
   interface Window {
@@ -36,17 +35,6 @@ async function loadCatalog(): Promise<Catalog> {
   return bundledCatalog();
 }
 
-/** Inference-server requests: no cookies; the token goes in the Authorization header only. */
-const serverFetch: ServerFetch = (url, init) => {
-  const linked = platformSignal(init.signal);
-  return fetch(url, {
-    method: init.method,
-    headers: init.headers,
-    credentials: 'omit',
-    ...(init.body ? { body: init.body as Uint8Array<ArrayBuffer> } : {}),
-    ...(linked.signal ? { signal: linked.signal } : {}),
-  }).finally(linked.release);
-};
 
 async function start(): Promise<void> {
   defineSpectrumWidgets();
@@ -60,7 +48,7 @@ async function start(): Promise<void> {
     createRuntime: async () => createBrowserRuntime({ vendorUrl, threads: runtime.threads }),
     runtime,
     files: { decode: decodeImageFile, encodePng, thumbnailUrl, save: saveBlob, pickModelFile },
-    servers: { fetch: serverFetch, settings: window.localStorage, secrets: window.sessionStorage, pageOrigin: location.origin },
+    servers: { fetch: createServerFetch((u, i) => fetch(u, i)), settings: window.localStorage, secrets: window.sessionStorage, pageOrigin: location.origin },
   });
   window.faceRestore = controller;
   const root = document.getElementById('app');

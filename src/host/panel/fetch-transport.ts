@@ -5,7 +5,9 @@
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex } from '@noble/hashes/utils';
 import { AbortError } from '../../core/errors';
+import type { FetchLike as ServerFetch } from '../../core/kserve/remote-runtime';
 import type { Clock, HttpResponse, HttpTransport, Sha256 } from '../../core/model-host';
+import { platformSignal } from './abort-source';
 
 /** The part of a fetch body reader the transport uses (WHATWG ReadableStreamDefaultReader). */
 interface BodyReader {
@@ -128,3 +130,20 @@ export const systemClock: Clock = {
     return () => clearTimeout(timer);
   },
 };
+
+/**
+ * Inference-server requests over the host's `fetch` (UXP's takes a TypedArray body, DOCS Data Transfers/fetch.md):
+ * no cookies, the token only in the Authorization header, the run's signal followed where the host can abort.
+ */
+export function createServerFetch(fetchFn: typeof fetch): ServerFetch {
+  return (url, init) => {
+    const linked = platformSignal(init.signal);
+    return fetchFn(url, {
+      method: init.method,
+      headers: init.headers,
+      credentials: 'omit',
+      ...(init.body ? { body: init.body as Uint8Array<ArrayBuffer> } : {}),
+      ...(linked.signal ? { signal: linked.signal } : {}),
+    }).finally(linked.release);
+  };
+}

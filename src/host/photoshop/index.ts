@@ -7,8 +7,7 @@ import { mountPanel } from '../../../ui/index';
 import { createUxpRuntime } from './ort-runtime';
 import { loadPsModules } from './photoshop';
 import { createRestoreController, type RestoreController } from './restore-controller';
-import type { FetchLike as ServerFetch } from '../../core/kserve/remote-runtime';
-import { platformSignal } from '../panel/abort-source';
+import { createServerFetch } from '../panel/fetch-transport';
 import type { FetchLike } from './uxp-model-host';
 import { describeWasmProbe, probeWasm } from './wasm-probe';
 
@@ -16,17 +15,6 @@ const PANEL_ID = 'facerestore.panel';
 
 const ps = loadPsModules();
 const windowFetch: FetchLike = (url, init) => fetch(url, init);
-// Inference-server requests: UXP's fetch takes a TypedArray body (DOCS Data Transfers/fetch.md); cookies never go.
-const serverFetch: ServerFetch = (url, init) => {
-  const linked = platformSignal(init.signal);
-  return fetch(url, {
-    method: init.method,
-    headers: init.headers,
-    credentials: 'omit',
-    ...(init.body ? { body: init.body as Uint8Array<ArrayBuffer> } : {}),
-    ...(linked.signal ? { signal: linked.signal } : {}),
-  }).finally(linked.release);
-};
 let controller: RestoreController | undefined;
 let unmount: (() => void) | undefined;
 
@@ -41,7 +29,7 @@ function start(root: HTMLElement): void {
     createRuntime: async () => createUxpRuntime({ readPluginFile, probe, legacyOrt: () => (globalThis as { ort?: unknown }).ort }),
     // UXP's window.fetch (DOCS Global Members/Data Transfers/fetch.md), for model downloads; the manifest lists the hosts.
     models: { ...(typeof fetch === 'function' ? { fetch: windowFetch } : {}) },
-    servers: { ...(typeof fetch === 'function' ? { fetch: serverFetch } : {}) },
+    servers: { ...(typeof fetch === 'function' ? { fetch: createServerFetch((u, i) => fetch(u, i)) } : {}) },
   });
   unmount = mountPanel(root, controller);
 }
