@@ -50,7 +50,7 @@ describe('fr-web-app layout', () => {
     const { app } = await mountWeb(controller);
     const note = (): string | null => query(app, '.fr-web-privacy').textContent;
     expect(note()).toBe('The photo file is not uploaded, but what the models see is sent to https://gpu.example:8000 and back: '
-      + 'the faces and, when upscaling, the whole picture in tiles.');
+      + 'a reduced copy to find the faces, the faces and, when upscaling, the whole picture in tiles.');
     expect(query(app, '.fr-web-privacy').classList.contains('fr-web-privacy-remote')).toBe(true);
     expect(note()).not.toContain('never leave');
 

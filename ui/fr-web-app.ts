@@ -20,7 +20,7 @@ export const EMPTY_STATE_TEXT = 'Drop a photo here, or Open image…';
 export function privacyNote(runOn: PanelRunOn): string {
   if (runOn.targetId === 'panel') return PRIVACY_NOTE;
   const server = runOn.url === '' ? 'the chosen server' : runOn.url;
-  return `The photo file is not uploaded, but what the models see is sent to ${server} and back: the faces and, when upscaling, the whole picture in tiles.`;
+  return `The photo file is not uploaded, but what the models see is sent to ${server} and back: a reduced copy to find the faces, the faces and, when upscaling, the whole picture in tiles.`;
 }
 
 /** Phases in which a new picture must wait: a run (or its go-ahead) works on the current one. */
