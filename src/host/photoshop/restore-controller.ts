@@ -249,8 +249,9 @@ export function createRestoreController(deps: ControllerDeps): RestoreController
       let upscale: { scale: number; upsampler: Upsampler; modelLabel: string; seconds: number } | undefined;
       if (scale > 1) {
         const up = await getUpsampler();
-        onProgress(0, 'Measuring this computer’s speed…');
-        const estimate = agreed ?? await estimateUpscale(up, target, scale);
+        const where = targets.isRemote() ? `on ${state.runOn.url}` : 'on this computer';
+        onProgress(0, targets.isRemote() ? 'Measuring the server’s speed…' : 'Measuring this computer’s speed…');
+        const estimate = agreed ?? await estimateUpscale(up, target, scale, where);
         if (!isConfirmed && estimate.seconds > (deps.longRunSeconds ?? LONG_RUN_SECONDS)) {
           needsConfirmation = { text: estimate.text, seconds: estimate.seconds };
           return;

@@ -21,13 +21,14 @@ export function formatDuration(seconds: number): string {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
-export async function estimateUpscale(upsampler: Upsampler, target: RestoreTarget, scale: number): Promise<RunEstimate> {
+/** `where` names what was measured: "on this computer", or the server the models run on. */
+export async function estimateUpscale(upsampler: Upsampler, target: RestoreTarget, scale: number, where = 'on this computer'): Promise<RunEstimate> {
   const b = target.layer.bounds;
   const width = Math.max(1, b.right - b.left), height = Math.max(1, b.bottom - b.top);
   const plan = await upsampler.plan(width, height, { scale, tile: PLUGIN_TILE });
   const mp = ((width * height) / 1e6).toFixed(1);
   return {
     seconds: plan.seconds,
-    text: `Upscaling “${target.layer.name}” (${mp} MP) to ×${scale} takes about ${formatDuration(plan.seconds)} on this computer (${plan.tiles} tiles), plus the faces.`,
+    text: `Upscaling “${target.layer.name}” (${mp} MP) to ×${scale} takes about ${formatDuration(plan.seconds)} ${where} (${plan.tiles} tiles), plus the faces.`,
   };
 }
