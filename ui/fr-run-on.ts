@@ -1,6 +1,6 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { choiceAt, renderDropdown } from './choice-dropdown';
-import type { PanelRunOn, RunTargetId } from './panel-controller';
+import { INITIAL_RUN_ON, type PanelRunOn, type RunTargetId } from './panel-controller';
 import { clearValue, readChecked, readSelectedIndex, readTextValue } from './widget-events';
 
 export const FR_RUN_ON_TAG = 'fr-run-on';
@@ -13,16 +13,6 @@ export const STORED_TOKEN_PLACEHOLDER = 'Token stored · type to replace';
 export const FALLBACK_LABEL = 'If the server cannot be reached, finish here (slower)';
 
 const RUN_TARGET_IDS: readonly RunTargetId[] = ['panel', 'local', 'server'];
-
-/** Before the owner sets `runOn`: this panel, nothing to choose. */
-const NO_RUN_ON: PanelRunOn = {
-  targetId: 'panel',
-  targets: [],
-  url: '',
-  hasToken: false,
-  isFallbackAllowed: false,
-  connection: { kind: 'untested', text: '' },
-};
 
 /**
  * The "Run on" section: a dropdown of the targets and, for a remote one, its settings. `local`: the accelerator's
@@ -48,7 +38,7 @@ export class FrRunOn extends LitElement {
 
   constructor() {
     super();
-    this.runOn = NO_RUN_ON;
+    this.runOn = INITIAL_RUN_ON;
     this.isDisabled = false;
   }
 

@@ -97,6 +97,11 @@ export interface PanelRunOn {
   readonly connection: { readonly kind: ConnectionKind; readonly text: string };
 }
 
+/** "Run on" before the host has read the user's choice: here, nothing checked. */
+export const INITIAL_RUN_ON: PanelRunOn = {
+  targetId: 'panel', targets: [], url: '', hasToken: false, isFallbackAllowed: false, connection: { kind: 'untested', text: '' },
+};
+
 export interface PanelState {
   readonly phase: PanelPhase;
   readonly status: PanelStatus;

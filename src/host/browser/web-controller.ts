@@ -17,7 +17,7 @@ import type { Restorer } from '../../core/restorer';
 import { faceThumbnail } from '../../core/thumbnail';
 import type { ModelRuntime } from '../../core/runtime';
 import type { Upsampler } from '../../core/upsampler';
-import type { PanelState, StatusKind } from '../../../ui/panel-controller';
+import { INITIAL_RUN_ON, type PanelState, type StatusKind } from '../../../ui/panel-controller';
 import type { WebController, WebRuntimeInfo, WebViewState } from '../../../ui/web-controller';
 import { createAbortSource, type AbortSource } from '../panel/abort-source';
 import { createEngineCache } from '../panel/engine-cache';
@@ -25,7 +25,7 @@ import { DETECTOR_LABELS, findInstalledModels, readModel, upscalerMissing, type 
 import { choicesFor, createChoiceSetters, UPSCALE_CHOICES } from '../panel/model-choices';
 import { createModelsController, type PickedFile } from '../panel/models-controller';
 import { isRefusal, Refusal } from '../panel/refusals';
-import { createRunTargets, INITIAL_RUN_ON, fallbackNote, runOnMethods, storageSecrets, storageSettings, type StorageLike } from '../panel/run-target';
+import { createRunTargets, fallbackNote, runOnMethods, storageSecrets, storageSettings, type StorageLike } from '../panel/run-target';
 import { systemClock } from '../panel/fetch-transport';
 import { stageLabel } from '../panel/run-labels';
 import { boxesOf, faceFilesOf, fileStem, toWebPixels, type LastRestore, type ListedFaces } from './web-session';

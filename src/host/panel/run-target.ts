@@ -17,9 +17,6 @@ import { Refusal } from './refusals';
 /** Where `facerestore serve` listens by default; the manifest declares exactly this origin for it. */
 export const LOCAL_ACCELERATOR_URL = 'http://127.0.0.1:8000';
 
-/** "Run on" before the persisted choice is read. */
-export const INITIAL_RUN_ON: PanelRunOn = { targetId: 'panel', targets: [], url: '', hasToken: false, isFallbackAllowed: false, connection: { kind: 'untested', text: '' } };
-
 /** Plain preferences (UXP and browser `localStorage`). */
 export interface SettingsStore {
   get(key: string): string | undefined;
