@@ -41,7 +41,17 @@ export type RestoreErrorCode =
   /** An inference server answered with an error (wrong token, unknown model, busy, invalid tensors). */
   | 'SERVER_REFUSED'
   /** A KServe v2 message is malformed (bad JSON, tensor sizes that do not add up). */
-  | 'PROTOCOL_ERROR';
+  | 'PROTOCOL_ERROR'
+  /**
+   * A PyTorch checkpoint's pickle asks for something outside the safe reader's allow-list: a global that is not a
+   * tensor or container (os.system, builtins.eval, …) or an opcode it does not know. The file may be malicious.
+   */
+  | 'CHECKPOINT_REFUSED'
+  /**
+   * A PyTorch checkpoint cannot be read: truncated or corrupt, or a layout the reader does not support (compressed zip
+   * entries, weights that are not float32/float16, no state dict where one is expected).
+   */
+  | 'INVALID_CHECKPOINT';
 
 export class RestoreError extends Error {
   override readonly name: string = 'RestoreError';
