@@ -45,7 +45,7 @@ function parse(text: string): LockContent | undefined {
 }
 
 /** Why the lock at `file` may be taken over, or undefined when its holder is alive (with its description). */
-async function inspect(file: string): Promise<{ stale: boolean; text: string; holder: string } | undefined> {
+async function inspect(file: string): Promise<{ stale: boolean; text: string; holder: string; isBeingWritten?: boolean } | undefined> {
   let text: string;
   let mtime: number;
   try {
@@ -56,7 +56,8 @@ async function inspect(file: string): Promise<{ stale: boolean; text: string; ho
   }
   const content = parse(text);
   const age = Date.now() - mtime;
-  if (!content) return { stale: age > WRITING_GRACE_MS, text, holder: 'another process' };
+  // `wx` creates the file before its content lands: a young empty lock is its holder still writing who it is.
+  if (!content) return { stale: age > WRITING_GRACE_MS, text, holder: 'another process', isBeingWritten: age <= WRITING_GRACE_MS };
   const here = content.host === os.hostname();
   const holder = here ? `process ${content.pid}` : `process ${content.pid} on ${content.host}`;
   const dead = here && (content.pid === process.pid ? !held.has(file) : !isAlive(content.pid));
@@ -113,7 +114,8 @@ export async function acquireFileLock(
       await breakStale(file, state.text);
       continue;
     }
-    if (state && !told) {
+    // Said once, when the holder is known (a lock still being written is looked at again after the pause).
+    if (state && !told && !state.isBeingWritten) {
       told = true;
       onWait?.(state.holder);
     }
