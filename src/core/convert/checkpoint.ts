@@ -9,6 +9,7 @@
 import { RestoreError } from '../errors';
 import { decodeUtf8 } from '../utf8';
 import { describe, PickleGlobal, PickleGlobalRef, unpickle } from './pickle';
+import { halfToFloat } from './half';
 
 export type CheckpointDtype = 'float32' | 'float16';
 
@@ -268,19 +269,6 @@ function stateDict(root: unknown): { containerKey: Checkpoint['containerKey']; d
   const keys = [...root.keys()].map(String);
   const more = keys.length > 20 ? `, … (${keys.length - 20} more)` : '';
   throw invalid(`The checkpoint has no "params_ema", "params" or bare state dict of tensors; its top-level keys are: ${keys.slice(0, 20).join(', ') || '(none)'}${more}`);
-}
-
-/**
- * float16 bits → the same value as a float32: every half, subnormals and ±Inf included, is exactly representable.
- * NaN payloads are not kept (a JS number has one NaN); weights never carry meaning in them.
- */
-function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa ? NaN : sign * Infinity;
-  return sign * (1024 + mantissa) * 2 ** (exponent - 25);
 }
 
 /** Copies a strided view into a contiguous C-order Float32Array, after checking that it stays inside its storage. */

@@ -156,6 +156,11 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Whether a value of this name exists (an input, initializer or node output). */
+  has(name: string): boolean {
+    return this.known.has(name);
+  }
+
   input(name: string, dims: readonly (number | string)[], type: OnnxDataType = 'float32'): string {
     this.graph.message(11, valueInfo(this.define(name), type, dims));
     return name;
