@@ -16,7 +16,7 @@ const ELEMENT_TYPES: Readonly<Record<number, string>> = {
   10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64',
 };
 
-interface Field {
+export interface Field {
   readonly number: number;
   readonly wire: number;
   /** The varint value (wire type 0) or the payload length (wire type 2). */
@@ -27,7 +27,7 @@ interface Field {
 }
 
 /** The fields of one protobuf message in bytes[start, end). Large payloads (weights) are skipped, never copied. */
-function* fields(bytes: Uint8Array, start: number, end: number): Generator<Field> {
+export function* fields(bytes: Uint8Array, start: number, end: number): Generator<Field> {
   let at = start;
   const varint = (): number => {
     let value = 0;
@@ -64,7 +64,7 @@ function* fields(bytes: Uint8Array, start: number, end: number): Generator<Field
 }
 
 /** UTF-8 without TextDecoder (UXP documents none). */
-function utf8(bytes: Uint8Array, start: number, end: number): string {
+export function utf8(bytes: Uint8Array, start: number, end: number): string {
   let escaped = '';
   for (let i = start; i < end; i++) escaped += `%${bytes[i].toString(16).padStart(2, '0')}`;
   try {

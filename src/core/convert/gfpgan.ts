@@ -118,6 +118,7 @@ class Decoder {
     const strength = net.values(`${prefix}.weight`)[0];
     if (this.noise === 'checkpoint') {
       const buffer = `${SD}.noises.noise${noiseIndex}`;
+      if (!net.has(buffer)) throw contractError(ARCH, `it has no fixed noise ${buffer}; convert it with random noise instead`);
       const dims = net.shape(buffer, 4);
       if (dims[2] !== resolution || dims[3] !== resolution) throw contractError(ARCH, `${buffer} is [${dims.join(',')}], not [1,1,${resolution},${resolution}]`);
       const scaled = net.values(buffer).map((v) => v * strength);

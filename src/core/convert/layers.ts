@@ -22,7 +22,8 @@ export interface GraphOptions extends BuildOptions {
 const HALF_MIN_ELEMENTS = 1024;
 
 export function contractError(arch: string, what: string): RestoreError {
-  return new RestoreError('MODEL_CONTRACT', `Not a ${arch} checkpoint: ${what}`);
+  const article = /^[AEFHILMNORSX]/.test(arch) ? 'an' : 'a'; // the architectures are read as letters: an RRDBNet, an SRVGG…
+  return new RestoreError('MODEL_CONTRACT', `Not ${article} ${arch} checkpoint: ${what}`);
 }
 
 /** A GraphBuilder over one state dict. */

@@ -77,14 +77,17 @@ export function gfpganLayout(options: GfpganLayoutOptions = {}): Array<[string, 
   return out;
 }
 
+// Module-level bindings: a global lookup per value is slow inside VM contexts (jest, some plugin hosts).
+const { cos, imul, log, sin, sqrt, PI } = Math;
+
 /** mulberry32: a small, fast, well-mixed 32-bit generator; the seed makes every benchmark build identical. */
 function uniform(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
@@ -93,10 +96,10 @@ function uniform(seed: number): () => number {
 function normals(next: () => number, count: number, scale: number, offset = 0): Float32Array {
   const out = new Float32Array(count);
   for (let i = 0; i < count; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - next()));
-    const t = 2 * Math.PI * next();
-    out[i] = r * Math.cos(t) * scale + offset;
-    if (i + 1 < count) out[i + 1] = r * Math.sin(t) * scale + offset;
+    const r = sqrt(-2 * log(1 - next()));
+    const t = 2 * PI * next();
+    out[i] = r * cos(t) * scale + offset;
+    if (i + 1 < count) out[i + 1] = r * sin(t) * scale + offset;
   }
   return out;
 }
