@@ -53,8 +53,8 @@ export class UsageError extends Error {
 }
 
 export const HELP = `Usage: facerestore -i <file|folder> -o <folder> [options]
-       facerestore models list|pull|verify|import|remove|export-triton ...   (see facerestore models --help)
-       facerestore serve [--host 127.0.0.1] [--port 8000] [--token …]     (see facerestore serve --help)
+       facerestore models list|pull|verify|import|remove|export-triton|convert ...   (see facerestore models --help)
+       facerestore serve [--host 127.0.0.1] [--port 8000] [--token …]             (see facerestore serve --help)
 
 Restores faces in photos with GFPGAN (detect → align → restore → soft-mask paste-back).
 Flags follow GFPGAN's inference_gfpgan.py; underscore spellings (--only_center_face) work too.

@@ -1,7 +1,8 @@
 /**
- * `facerestore models list | pull | verify | import | remove | export-triton`: the model manager on the command line.
+ * `facerestore models list | pull | verify | import | remove | export-triton | convert`: the model manager on the
+ * command line (convert: cli-convert.ts).
  * Results go to stdout (a table, or JSON with --json), progress, warnings and errors to stderr. Exit status: 0 done,
- * 1 a model failed (download, checksum, refused import or export), 2 bad usage, 130 interrupted (the partial
+ * 1 a model failed (download, checksum, refused import, export or conversion), 2 bad usage, 130 interrupted (the partial
  * download is kept).
  */
 import * as fs from 'fs/promises';
@@ -12,6 +13,7 @@ import { describeError, isAbortError, RestoreError } from '../../core/errors';
 import { createModelManager, type ModelManager } from '../../core/model-manager';
 import { loadCatalog } from './catalog-file';
 import type { CliIo } from './cli';
+import { convertRequest, runConvert } from './cli-convert';
 import { formatList, formatPulled, formatVerify, listJson } from './cli-models-format';
 import { createNodeModelHost } from './model-host';
 import { formatMB, howToInstall, installedFile, modelsDirFor } from './model-files';
@@ -33,19 +35,30 @@ Commands
   export-triton <dir>        write a Triton model repository: <dir>/<id>/config.pbtxt and <dir>/<id>/1/model.onnx
                              for every installed catalog model (names, types and shapes read from the files), so
                              Triton or KServe serves them to facerestore --server unchanged
+  convert <file.pth>         convert a PyTorch checkpoint (GFPGANv1Clean, SRVGGNetCompact or RRDBNet) to an ONNX
+                             file beside it (GFPGANv1.4.pth → GFPGANv1.4.onnx); nothing in the file is executed,
+                             and the ONNX file appears whole or not at all
 
 Options
       --models-dir <dir>     the models folder (default: $FACERESTORE_MODELS, else ~/.cache/facerestore/models)
-      --json                 list and verify: print JSON on stdout
+      --json                 list, verify and convert: print JSON on stdout
       --models <id,...>      export-triton: only these models (default: every installed catalog model)
       --instances <n>        export-triton: model instances per device, 1..${TRITON_MAX_INSTANCES} (default: 1)
       --kind <cpu|gpu>       export-triton: where Triton runs them (default: gpu)
       --link                 export-triton: symlink 1/model.onnx to the installed file instead of copying it
                              (the link must resolve where Triton runs, e.g. not inside a container)
+      --arch <name>          convert: auto (default: recognised from the tensor names), GFPGANv1Clean,
+                             SRVGGNetCompact or RRDBNet
+  -o, --output <file>        convert: the ONNX file to write (default: the checkpoint's name with .onnx)
+      --force                convert: replace the output file if it exists
+      --fp16                 convert: store the weights as float16 (half the size; computed in float32)
+      --noise <mode>         convert, GFPGAN only: checkpoint (default: the checkpoint's fixed noise, deterministic)
+                             or random (fresh noise on every run, as GFPGAN's randomize_noise)
   -h, --help                 show this help
 
 The catalog is models/catalog.json of this package, or the file named by $FACERESTORE_CATALOG (mirrors, tests).
-Exit status: 0 done, 1 a model failed (download, checksum mismatch, refused import), 2 bad usage, 130 interrupted.`;
+Exit status: 0 done, 1 a model failed (download, checksum mismatch, refused import or conversion), 2 bad usage,
+130 interrupted.`;
 
 class UsageError extends Error {}
 
@@ -60,6 +73,11 @@ interface Parsed {
   readonly instances?: string;
   readonly kind?: string;
   readonly link: boolean;
+  readonly arch?: string;
+  readonly output?: string;
+  readonly fp16: boolean;
+  readonly noise?: string;
+  readonly force: boolean;
 }
 
 function parse(argv: readonly string[]): Parsed {
@@ -71,6 +89,7 @@ function parse(argv: readonly string[]): Parsed {
       options: {
         'models-dir': { type: 'string' }, json: { type: 'boolean' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         models: { type: 'string' }, instances: { type: 'string' }, kind: { type: 'string' }, link: { type: 'boolean' },
+        arch: { type: 'string' }, output: { type: 'string', short: 'o' }, fp16: { type: 'boolean' }, noise: { type: 'string' }, force: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: true,
@@ -81,12 +100,15 @@ function parse(argv: readonly string[]): Parsed {
   const [command = '', ...rest] = parsed.positionals;
   const v = parsed.values;
   return {
-    command, args: rest, json: v.json === true, help: v.help === true, link: v.link === true,
+    command, args: rest, json: v.json === true, help: v.help === true, link: v.link === true, fp16: v.fp16 === true, force: v.force === true,
     ...(v['models-dir'] !== undefined ? { modelsDir: v['models-dir'] } : {}),
     ...(v.as !== undefined ? { as: v.as } : {}),
     ...(v.models !== undefined ? { models: v.models } : {}),
     ...(v.instances !== undefined ? { instances: v.instances } : {}),
     ...(v.kind !== undefined ? { kind: v.kind } : {}),
+    ...(v.arch !== undefined ? { arch: v.arch } : {}),
+    ...(v.output !== undefined ? { output: v.output } : {}),
+    ...(v.noise !== undefined ? { noise: v.noise } : {}),
   };
 }
 
@@ -95,6 +117,17 @@ function arity(p: Parsed, min: number, max: number, what: string): void {
   if (p.as !== undefined && p.command !== 'import') throw new UsageError(`--as is only for models import`);
   const exportOnly = (['models', 'instances', 'kind', 'link'] as const).find((k) => p[k] !== undefined && p[k] !== false);
   if (exportOnly && p.command !== 'export-triton') throw new UsageError(`--${exportOnly} is only for models export-triton`);
+  const convertOnly = (['arch', 'output', 'fp16', 'noise', 'force'] as const).find((k) => p[k] !== undefined && p[k] !== false);
+  if (convertOnly && p.command !== 'convert') throw new UsageError(`--${convertOnly} is only for models convert`);
+}
+
+/** Runs a check whose RestoreError is a usage error (exit 2). */
+function usage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new UsageError(`${describeError(error)} (see facerestore models --help)`);
+  }
 }
 
 /** Ids the user named must be catalog models or installed imports; otherwise a usage error listing them. */
@@ -148,9 +181,15 @@ export async function runModels(argv: readonly string[], io: CliIo): Promise<num
       out(MODELS_HELP);
       return 0;
     }
-    if (!['list', 'pull', 'verify', 'import', 'remove', 'export-triton'].includes(p.command)) {
-      const commands = 'list, pull, verify, import, remove or export-triton';
+    if (!['list', 'pull', 'verify', 'import', 'remove', 'export-triton', 'convert'].includes(p.command)) {
+      const commands = 'list, pull, verify, import, remove, export-triton or convert';
       throw new UsageError(p.command ? `unknown models command "${p.command}"; use ${commands}` : `models needs a command: ${commands} (see facerestore models --help)`);
+    }
+    if (p.command === 'convert') {
+      arity(p, 1, 1, 'one .pth checkpoint file');
+      if (p.modelsDir !== undefined) throw new UsageError('--models-dir is not for models convert: it writes beside the checkpoint, or to -o');
+      const request = usage(() => convertRequest(p.args[0], p));
+      return await interruptible((signal) => runConvert(request, { json: p.json, signal, out, say }));
     }
     const { dir, from } = modelsDirFor(p.modelsDir, io.env);
     const host = createNodeModelHost({
