@@ -167,12 +167,12 @@ describe('facerestore models', () => {
     }
   });
 
-  it('pull of a model published only as a PyTorch checkpoint says how to import an ONNX export', async () => {
-    const r = await models('pull', 'realesr-general-x4v3');
+  it('pull of a model published only as a checkpoint FaceRestore cannot convert says how to import an ONNX export', async () => {
+    const r = await models('pull', 'retinaface-mobilenet0.25');
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toEqual([
-      'facerestore: Real-ESRGAN general x4 v3 is published only as a PyTorch checkpoint (https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-general-x4v3.pth); '
-        + 'import an ONNX export of it instead (as "realesr-general-x4v3"): facerestore models import <file> --as realesr-general-x4v3',
+      'facerestore: RetinaFace MobileNet-0.25 is published only as a PyTorch checkpoint FaceRestore cannot convert (https://github.com/xinntao/facexlib/releases/download/v0.1.0/detection_mobilenet0.25_Final.pth); '
+        + 'import an ONNX export of it instead (as "retinaface-mobilenet0.25"): facerestore models import <file> --as retinaface-mobilenet0.25',
     ]);
   });
 
@@ -271,7 +271,7 @@ describe('restoring without the models installed', () => {
     const r = await cli(['-i', photo(), '-o', path.join(tmp, 'out-x'), '--models-dir', dir, '--model', UNSHARP, '--detector', 'retinaface']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(
-      `facerestore: RetinaFace MobileNet-0.25 is not installed in ${dir} (--models-dir). It is published only as a PyTorch checkpoint `
+      `facerestore: RetinaFace MobileNet-0.25 is not installed in ${dir} (--models-dir). It is published only as a PyTorch checkpoint FaceRestore cannot convert `
         + '(https://github.com/xinntao/facexlib/releases/download/v0.1.0/detection_mobilenet0.25_Final.pth); '
         + 'import an ONNX export with `facerestore models import <file> --as retinaface-mobilenet0.25` or pass --detector-model <file>',
     );

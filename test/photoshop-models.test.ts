@@ -183,7 +183,7 @@ describe('the Models section lists', () => {
     expect(row(h, 'yunet-2023mar')).toMatchObject({ role: 'detector', name: 'YuNet 2023mar', state: 'missing', sizeLabel: formatSize(fs.statSync(YUNET).size), isDownloading: false });
     expect(row(h, 'yunet-2023mar').detail).toBe('From 127.0.0.1 · MIT (OpenCV Zoo)');
     expect(row(h, 'codeformer')).toMatchObject({ state: 'pth-only' });
-    expect(row(h, 'codeformer').detail).toMatch(/^Published only as a PyTorch checkpoint: import an ONNX export of it · S-Lab License/);
+    expect(row(h, 'codeformer').detail).toMatch(/^Published only as a PyTorch checkpoint FaceRestore cannot convert: import an ONNX export of it · S-Lab License/);
     expect(row(h, 'file:restore/identity-512.onnx')).toMatchObject({ role: 'restorer', name: 'identity-512', state: 'installed', sizeLabel: '143 B', detail: 'Put into the models folder by hand' });
   });
 });

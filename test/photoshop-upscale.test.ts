@@ -173,7 +173,7 @@ describe('long runs, refusals and cancel (×2)', () => {
       await bare.controller.restore();
       expect(bare.controller.state.status.kind).toBe('error');
       expect(bare.controller.state.status.text).toMatch(
-        new RegExp(`^Upscaling needs an upscaler model\\. ${X4V3_NAME} is published only as a PyTorch checkpoint: import an ONNX export of it in Models below, or put one into .*models/upscale; or choose ×1\\.$`),
+        /^Upscaling needs an upscaler model\. Import an ONNX super-resolution model in Models below, or put one into .*models\/upscale; or choose ×1\.$/,
       );
       expect(digest(bare.fake.snapshot(doc))).toEqual(before);
     } finally {

@@ -5,6 +5,7 @@
  * template and border colour, a detector's decoder and pixel normalisation, an upsampler's scale. Hosts read the
  * JSON (the engine reads no files) and hand it to `parseCatalog`, which checks everything the engine relies on.
  */
+import { ARCHITECTURES, type Architecture } from './convert/index';
 import type { DetectorKind } from './detect/types';
 import { DETECTOR_KINDS } from './detect/types';
 import type { PixelSpec } from './detect/prepare';
@@ -63,9 +64,17 @@ export interface UpsamplerContract {
 
 export interface ModelSourceUrl {
   readonly url: string;
-  /** `onnx` sources are downloaded as they are; `pth` sources need a conversion the engine does not do yet. */
+  /** `onnx` sources are downloaded as they are; `pth` checkpoints are converted to ONNX after download. */
   readonly format: 'onnx' | 'pth';
+  /** The network a `pth` checkpoint holds; only these are converted (others stay "import an ONNX export"). */
+  readonly arch?: Architecture;
+  /** SHA-256 and size of the checkpoint itself, when its publisher gives them (an `onnx` source uses the entry's). */
+  readonly sha256?: string;
+  readonly size?: number;
 }
+
+/** Whether the manager can install from this source: ONNX as it is, or a checkpoint of a network it converts. */
+export const installable = (s: ModelSourceUrl): boolean => s.format === 'onnx' || s.arch !== undefined;
 
 interface EntryBase {
   readonly id: string;
@@ -191,7 +200,12 @@ function parseEntry(value: unknown, index: number): CatalogEntry {
     // https only; plain http to this computer is allowed for local mirrors and tests (as downloads allow).
     const url = str(`${where}.sources[${i}].url`, source.url, /^(https:\/\/[^/\s]+|http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?)\/\S+$/);
     if (source.format !== 'onnx' && source.format !== 'pth') bad(`${where}.sources[${i}].format`, '"onnx" or "pth"', source.format);
-    return { url, format: source.format } as ModelSourceUrl;
+    if (source.arch !== undefined && (source.format !== 'pth' || !is.oneOf(source.arch, ARCHITECTURES))) {
+      bad(`${where}.sources[${i}].arch`, `on a pth source, one of ${ARCHITECTURES.join(', ')}`, source.arch);
+    }
+    if (source.sha256 !== undefined && !(is.string(source.sha256) && SHA256.test(source.sha256))) bad(`${where}.sources[${i}].sha256`, '64 lower-case hex digits', source.sha256);
+    if (source.size !== undefined) num(`${where}.sources[${i}].size`, source.size, 1);
+    return Object.freeze({ url, format: source.format, ...(source.arch !== undefined ? { arch: source.arch } : {}), ...(source.sha256 !== undefined ? { sha256: source.sha256 } : {}), ...(source.size !== undefined ? { size: source.size } : {}) }) as ModelSourceUrl;
   });
   if (e.sha256 !== null && !(is.string(e.sha256) && SHA256.test(e.sha256))) bad(`${where}.sha256`, 'null or 64 lower-case hex digits', e.sha256);
   if (e.size !== null) num(`${where}.size`, e.size, 1);

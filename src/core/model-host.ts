@@ -76,7 +76,19 @@ export type TrustBasis =
   /** No checksum is published: this is the one computed at the first download (trust on first use). */
   | 'first-download'
   /** The user imported the file; this is its checksum at import. */
-  | 'imported';
+  | 'imported'
+  /** Built by FaceRestore's converter from a downloaded checkpoint (see `converted`); this is the built file's checksum. */
+  | 'converted';
+
+/** Where a converted model came from: enough to rebuild it byte for byte. */
+export interface ConversionRecord {
+  /** The checkpoint's URL, SHA-256 and how that checksum was established. */
+  readonly checkpoint: { readonly url: string; readonly sha256: string; readonly size: number; readonly trust: 'published' | 'first-download' };
+  readonly arch: string;
+  /** CONVERTER_VERSION of the converter that built it. */
+  readonly converter: string;
+  readonly weights: 'float32' | 'float16';
+}
 
 /** What the manager records beside every file it installs (`<file>.json`). */
 export interface InstallRecord {
@@ -90,6 +102,8 @@ export interface InstallRecord {
   readonly source: string;
   /** ISO date. */
   readonly installedAt: string;
+  /** Present when trust is 'converted'. */
+  readonly converted?: ConversionRecord;
 }
 
 export interface ModelHost {

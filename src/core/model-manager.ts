@@ -5,10 +5,11 @@
  * record (checksum and where it came from), which `verify` checks against. Downloads of one model are serialised:
  * in this process by sharing the promise, across processes by the store's lock.
  */
-import { findEntry, type Catalog, type CatalogEntry, type ModelRole } from './catalog';
+import { findEntry, installable, type Catalog, type CatalogEntry, type ModelRole } from './catalog';
 import { downloadVerified, type DownloadOptions } from './download';
 import { AbortError, RestoreError, throwIfAborted, type AbortSignalLike } from './errors';
 import { checkModelBytes } from './model-check';
+import { checkpointPath, installFromCheckpoint } from './model-convert';
 import type { InstallRecord, ModelHost } from './model-host';
 import type { ProgressCallback } from './progress';
 
@@ -98,13 +99,13 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
   const statusOf = async (entry: CatalogEntry): Promise<ModelStatus> => {
     const found = await installedFile(entry);
     const record = found ? parseRecord(await store.readText(recordPath(found.file))) : undefined;
-    const partial = await store.size(`${entry.file}.part`);
+    const partial = (await store.size(`${entry.file}.part`)) ?? (await store.size(`${checkpointPath(entry)}.part`));
     return {
       id: entry.id, role: entry.role, name: entry.name, entry,
       ...(found ? { file: found.file, size: found.size } : {}),
       ...(record ? { record } : {}),
       ...(partial ? { partial } : {}),
-      downloadable: entry.sources.some((s) => s.format === 'onnx'),
+      downloadable: entry.sources.some(installable),
     };
   };
 
@@ -148,12 +149,13 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
   };
 
   const pullOnce = async (entry: CatalogEntry, options: DownloadOptions): Promise<{ status: 'downloaded' | 'present'; record: InstallRecord }> => {
-    const source = entry.sources.find((s) => s.format === 'onnx');
+    // The catalog lists sources preferred first: the first one the manager can install from wins.
+    const source = entry.sources.find(installable);
     if (!source) {
       const pth = entry.sources.find((s) => s.format === 'pth');
       throw new RestoreError(
         'NO_DOWNLOAD',
-        `${entry.name} is published ${pth ? `only as a PyTorch checkpoint (${pth.url})` : 'nowhere FaceRestore can download from'}; ` +
+        `${entry.name} is published ${pth ? `only as a PyTorch checkpoint FaceRestore cannot convert (${pth.url})` : 'nowhere FaceRestore can download from'}; ` +
           `import an ONNX export of it instead (as "${entry.id}")`,
       );
     }
@@ -176,6 +178,14 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
           await writeRecord(record);
           return { status: 'present', record };
         }
+      }
+      if (source.format === 'pth') {
+        const record = await installFromCheckpoint(host, entry, source, options);
+        await writeRecord(record);
+        if (!source.sha256) {
+          host.warn?.('NO_PUBLISHED_CHECKSUM', `${entry.name}: its publisher gives no SHA-256 for the checkpoint; recorded ${record.converted?.checkpoint.sha256} from this first download, and the converted model's ${record.sha256} for later checks`);
+        }
+        return { status: 'downloaded', record };
       }
       const got = await downloadVerified(host, { url: source.url, path: entry.file, sha256: entry.sha256, size: entry.size, sizeExact: entry.sizeExact, label: entry.name }, options);
       const record: InstallRecord = {
@@ -221,7 +231,8 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
           throw new RestoreError('MODEL_NOT_FOUND', `${m.name} is not installed in ${store.location}; nothing to verify`);
         }
         const sha256 = await hashFile(m.file, m.size, options.signal, options.onProgress);
-        const published = m.entry?.sha256 && m.record?.trust !== 'imported' ? m.entry.sha256 : undefined;
+        // The entry's checksum is the published ONNX file's: it says nothing of an import or of our own conversion.
+        const published = m.entry?.sha256 && (!m.record || m.record.trust === 'published' || m.record.trust === 'first-download') ? m.entry.sha256 : undefined;
         const expected = published ?? m.record?.sha256;
         const basis = published ? 'published' : 'recorded';
         results.push({
@@ -271,7 +282,8 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
     },
     async remove(id) {
       const m = await status(id);
-      const paths = [m.file, m.file && recordPath(m.file), m.entry && `${m.entry.file}.part`, m.entry && `${m.entry.file}.part.json`]
+      const pth = m.entry && checkpointPath(m.entry);
+      const paths = [m.file, m.file && recordPath(m.file), m.entry && `${m.entry.file}.part`, m.entry && `${m.entry.file}.part.json`, pth, pth && `${pth}.part`, pth && `${pth}.part.json`]
         .filter((p): p is string => typeof p === 'string');
       const removed: string[] = [];
       for (const p of paths) {

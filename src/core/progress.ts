@@ -3,7 +3,7 @@
  * [0, 1], never decreases, and a successful run ends with exactly one event at 1.
  */
 
-export type ProgressStage = 'download' | 'verify' | 'load' | 'detect' | 'align' | 'restore' | 'paste' | 'upscale' | 'write';
+export type ProgressStage = 'download' | 'convert' | 'verify' | 'load' | 'detect' | 'align' | 'restore' | 'paste' | 'upscale' | 'write';
 
 export interface ProgressEvent {
   readonly stage: ProgressStage;

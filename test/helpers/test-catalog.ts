@@ -21,6 +21,8 @@ export interface TestSource {
   /** Overrides the size (null: unknown); default the file's exact size. */
   readonly size?: number | null;
   readonly sizeExact?: boolean;
+  /** A PyTorch checkpoint of this network (converted after download); size and SHA-256 then describe the .pth. */
+  readonly arch?: 'GFPGANv1Clean' | 'SRVGGNetCompact' | 'RRDBNet';
 }
 
 export const sha256Of = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -32,6 +34,12 @@ export function writeTestCatalog(dir: string, sources: Readonly<Record<string, T
     const entry = json.models.find((m) => m.id === id);
     if (!entry) throw new Error(`models/catalog.json has no "${id}"`);
     const bytes = s.file ? fs.readFileSync(s.file) : undefined;
+    if (s.arch) {
+      const sha256 = s.sha256 !== undefined ? s.sha256 : bytes ? sha256Of(bytes) : null;
+      const size = s.size !== undefined ? s.size : bytes ? bytes.length : null;
+      entry.sources = [{ url: s.url, format: 'pth', arch: s.arch, ...(sha256 ? { sha256 } : {}), ...(size ? { size } : {}) }];
+      continue;
+    }
     entry.sources = [{ url: s.url, format: 'onnx' }];
     entry.size = s.size !== undefined ? s.size : bytes ? bytes.length : null;
     entry.sizeExact = s.sizeExact ?? (s.size === undefined && bytes !== undefined);

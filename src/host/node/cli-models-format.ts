@@ -89,10 +89,17 @@ const TRUST: Readonly<Record<TrustBasis, string>> = {
   published: 'matches the published checksum',
   'first-download': 'no published checksum: recorded at this first download',
   imported: 'recorded at import',
+  converted: 'built here by the converter; recorded at conversion',
 };
 
 export function formatPulled(name: string, status: 'downloaded' | 'present', record: InstallRecord, where: string): string {
   if (status === 'present') return `${name} is already installed: ${where}`;
+  const c = record.converted;
+  if (c) {
+    const checkpoint = `${mb(c.checkpoint.size)}, SHA-256 ${c.checkpoint.sha256}, ${c.checkpoint.trust === 'published' ? 'matches the published checksum' : 'no published checksum'}`;
+    return `Downloaded ${name}'s PyTorch checkpoint (${checkpoint})\nand converted it (${c.arch}, converter ${c.converter}, ${c.weights} weights) to ${where} (${mb(record.size)})\n` +
+      `SHA-256 ${record.sha256} (${TRUST[record.trust]})`;
+  }
   return `Downloaded ${name} (${mb(record.size)}) to ${where}\nSHA-256 ${record.sha256} (${TRUST[record.trust]})`;
 }
 

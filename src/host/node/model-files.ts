@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findEntry, type Catalog, type CatalogEntry } from '../../core/catalog';
+import { findEntry, installable, type Catalog, type CatalogEntry } from '../../core/catalog';
 import type { DetectorKind } from '../../core/detect/types';
 import { RestoreError } from '../../core/errors';
 import { loadCatalog } from './catalog-file';
@@ -72,11 +72,11 @@ export function installedFile(dir: string, entry: CatalogEntry): string | undefi
 
 /** How to get `entry`: the pull command, or the import command when it cannot be downloaded. */
 export function howToInstall(entry: CatalogEntry): string {
-  if (entry.sources.some((s) => s.format === 'onnx')) {
+  if (entry.sources.some(installable)) {
     return `Run \`facerestore models pull ${entry.id}\`${entry.size ? ` (${formatMB(entry.size)} download)` : ''}`;
   }
   const pth = entry.sources.find((s) => s.format === 'pth');
-  const where = pth ? `It is published only as a PyTorch checkpoint (${pth.url})` : `FaceRestore cannot download it (${entry.licence})`;
+  const where = pth ? `It is published only as a PyTorch checkpoint FaceRestore cannot convert (${pth.url})` : `FaceRestore cannot download it (${entry.licence})`;
   return `${where}; import an ONNX export with \`facerestore models import <file> --as ${entry.id}\``;
 }
 

@@ -70,6 +70,16 @@ export class DownloadProgress extends TerminalLine {
   }
 
   update(event: ProgressEvent): void {
+    if (event.stage === 'convert') {
+      // A checkpoint being converted after its download: steps, not bytes.
+      const text = event.done < event.total ? `${this.label}: converting the PyTorch checkpoint to ONNX…` : `${this.label}: converted`;
+      if (this.stream.isTTY !== true) {
+        if (event.done === 0 || event.done === event.total) this.stream.write(`${text}\n`);
+      } else {
+        this.draw(text, event.fraction >= 1);
+      }
+      return;
+    }
     const { done, total, rate, secondsLeft } = event;
     const mb = (n: number): string => (n / MB).toFixed(1);
     const speed = rate !== undefined ? `${(rate / MB).toFixed(1)} MB/s` : '';

@@ -5,7 +5,7 @@
  * contract; any other `.onnx` in a role folder (imported, or put there by hand) is offered under its file name.
  * Files are read as bytes and handed to the runtime; weights are never bundled with the plugin or the page.
  */
-import { defaultEntry, entriesFor, type Catalog, type CatalogEntry, type ModelRole } from '../../core/catalog';
+import { defaultEntry, entriesFor, installable, type Catalog, type CatalogEntry, type ModelRole } from '../../core/catalog';
 import type { DetectorKind } from '../../core/detect/types';
 import { RestoreError } from '../../core/errors';
 import { checkModelBytes } from '../../core/model-check';
@@ -119,7 +119,7 @@ function offer(catalog: Catalog, role: ModelRole): { name?: string; size: string
   return {
     ...(entry ? { name: entry.name } : {}),
     size: entry?.size ? formatSize(entry.size) : '',
-    downloadable: entry?.sources.some((s) => s.format === 'onnx') ?? false,
+    downloadable: entry?.sources.some(installable) ?? false,
   };
 }
 
@@ -166,7 +166,7 @@ export function upscalerMissing(models: InstalledModels, catalog: Catalog, canDo
   const folder = putInto(models, 'upscale');
   const how = canDownload && u.downloadable
     ? ways([`Download ${u.name} in Models below${u.size ? ` (${u.size})` : ''}`, 'import an .onnx file', ...folder])
-    : ways([`${u.name && !u.downloadable ? `${u.name} is published only as a PyTorch checkpoint: import an ONNX export of it` : 'Import an ONNX super-resolution model'} in Models below`, ...folder]);
+    : ways([`${u.name && !u.downloadable ? `${u.name} is published only as a PyTorch checkpoint FaceRestore cannot convert: import an ONNX export of it` : 'Import an ONNX super-resolution model'} in Models below`, ...folder]);
   return new Refusal('MODELS_MISSING', `Upscaling needs an upscaler model. ${how}; or choose ×1.`);
 }
 

@@ -25,7 +25,8 @@ export function formatDuration(seconds: number): string {
 }
 
 /** "12.3 of 324.5 MB · 4.1 MB/s · 1 min left" (parts that are unknown yet are left out). */
-export function downloadLabel(event: Pick<ProgressEvent, 'done' | 'total' | 'rate' | 'secondsLeft'>): string {
+export function downloadLabel(event: Pick<ProgressEvent, 'done' | 'total' | 'rate' | 'secondsLeft'> & { readonly stage?: ProgressEvent['stage'] }): string {
+  if (event.stage === 'convert') return event.done < event.total ? 'Converting the PyTorch checkpoint to ONNX…' : 'Converted';
   const done = (event.done / MB).toFixed(1);
   const parts = [event.total > 0 ? `${done} of ${(event.total / MB).toFixed(1)} MB` : `${done} MB`];
   if (event.rate !== undefined && event.rate > 0) parts.push(`${(event.rate / MB).toFixed(1)} MB/s`);

@@ -6,7 +6,7 @@
  * Hosts inject the model host (store, transport) and the file picker. In Photoshop, downloads run outside
  * `executeAsModal`: they touch no document, so restores go on meanwhile.
  */
-import type { Catalog, CatalogEntry, ModelRole } from '../../core/catalog';
+import { installable, type Catalog, type CatalogEntry, type ModelRole } from '../../core/catalog';
 import { AbortError, describeError, isAbortError, RestoreError } from '../../core/errors';
 import type { DownloadOptions } from '../../core/download';
 import { checkModelBytes } from '../../core/model-check';
@@ -72,6 +72,7 @@ const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text
 function trustWords(record: InstallRecord): string {
   if (record.trust === 'published') return `Checksum verified · ${record.source.startsWith('file:') ? `imported from ${basename(record.source.slice(5))}` : hostOf(record.source)}`;
   if (record.trust === 'first-download') return `From ${hostOf(record.source)} · no published checksum; recorded at download`;
+  if (record.trust === 'converted') return `Converted here from the PyTorch checkpoint on ${hostOf(record.source)} · checksum recorded`;
   return `Imported from ${basename(record.source.replace(/^file:/, ''))}`;
 }
 
@@ -89,10 +90,10 @@ function rowOf(s: ModelStatus, download: { progress?: PanelProgress } | undefine
   const sizeLabel = entry?.size ? formatSize(entry.size) : '';
   if (!s.downloadable) {
     const pth = entry?.sources.some((x) => x.format === 'pth');
-    const why = pth ? 'Published only as a PyTorch checkpoint: import an ONNX export of it' : 'No download: import an ONNX export of it';
+    const why = pth ? 'Published only as a PyTorch checkpoint FaceRestore cannot convert: import an ONNX export of it' : 'No download: import an ONNX export of it';
     return { ...base, sizeLabel, state: 'pth-only', detail: `${why}${licence}`, ...progress };
   }
-  const source = entry?.sources.find((x) => x.format === 'onnx');
+  const source = entry?.sources.find(installable);
   const from = source ? hostOf(source.url) : '';
   if (s.partial && !download) {
     return { ...base, sizeLabel, state: 'partial', detail: `${formatSize(s.partial)} downloaded; Download resumes it · ${from}${licence}` };
@@ -227,7 +228,9 @@ export function createModelsController(deps: ModelsControllerDeps): ModelsContro
         });
         downloads.delete(id);
         await refresh(result.status === 'downloaded' ? [result.record.file] : []);
-        const how = result.record.trust === 'published' ? 'checksum verified' : 'its publisher gives no checksum; this download’s is recorded for later checks';
+        const how = result.record.trust === 'published' ? 'checksum verified'
+          : result.record.trust === 'converted' ? 'converted here from its PyTorch checkpoint; the result’s checksum is recorded for later checks'
+            : 'its publisher gives no checksum; this download’s is recorded for later checks';
         status('success', result.status === 'present'
           ? `${entry.name} is already installed.`
           : `${entry.name} is installed (${formatSize(result.record.size)}, ${how}).${takeWarnings(['NO_PUBLISHED_CHECKSUM'])}`);

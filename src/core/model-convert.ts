@@ -1,0 +1,76 @@
+/**
+ * Installs a catalog model from its publisher's PyTorch checkpoint: a verified, resumable download of the `.pth`
+ * (download.ts), then the converter (convert/), then the same contract check as an import, and an atomic install of
+ * the ONNX file. The checkpoint is deleted once the model is in place; the install record keeps its URL and SHA-256,
+ * the converter version and the options, which together determine the model's bytes (the converter is deterministic).
+ */
+import type { CatalogEntry, ModelSourceUrl } from './catalog';
+import { convertCheckpoint, CONVERTER_VERSION } from './convert/index';
+import { downloadVerified, type DownloadOptions } from './download';
+import { throwIfAborted } from './errors';
+import { checkModelBytes } from './model-check';
+import type { InstallRecord, ModelHost } from './model-host';
+
+/** Share of the overall progress given to the download; conversion and writing take the rest. */
+const DOWNLOAD_SHARE = 0.85;
+
+/** Store path of the downloaded checkpoint (resumable as `<path>.part` like any download). */
+export const checkpointPath = (entry: CatalogEntry): string => `${entry.file}.pth`;
+
+async function readAll(host: ModelHost, path: string, size: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for await (const chunk of host.store.read(path)) {
+    bytes.set(chunk.subarray(0, Math.min(chunk.length, size - at)), at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+/** Downloads, converts and installs `entry` from `source` (a pth source with an arch). The caller holds the lock. */
+export async function installFromCheckpoint(host: ModelHost, entry: CatalogEntry, source: ModelSourceUrl, options: DownloadOptions): Promise<InstallRecord> {
+  const { store } = host;
+  const { signal, onProgress } = options;
+  const arch = source.arch!;
+  const pth = checkpointPath(entry);
+  const got = await downloadVerified(
+    host,
+    { url: source.url, path: pth, sha256: source.sha256 ?? null, size: source.size ?? null, sizeExact: false, label: `${entry.name} (PyTorch checkpoint)` },
+    { ...options, onProgress: onProgress && ((e) => onProgress({ ...e, fraction: e.fraction * DOWNLOAD_SHARE })) },
+  );
+  try {
+    throwIfAborted(signal);
+    onProgress?.({ stage: 'convert', done: 0, total: 2, fraction: DOWNLOAD_SHARE });
+    const bytes = await readAll(host, pth, got.size);
+    throwIfAborted(signal);
+    const { model } = convertCheckpoint(bytes, { arch });
+    onProgress?.({ stage: 'convert', done: 1, total: 2, fraction: DOWNLOAD_SHARE + (1 - DOWNLOAD_SHARE) * 0.8 });
+    checkModelBytes(model, entry.role, { label: `${entry.name} converted from ${got.url}`, entry });
+    throwIfAborted(signal);
+    const hash = host.sha256();
+    hash.update(model);
+    const sha256 = hash.digest();
+    const writer = await store.open(`${entry.file}.part`, { append: false });
+    try {
+      await writer.write(model);
+    } finally {
+      await writer.close();
+    }
+    await store.remove(`${entry.file}.part.json`); // a stale resume note of an ONNX download must not describe this file
+    await store.rename(`${entry.file}.part`, entry.file);
+    onProgress?.({ stage: 'convert', done: 2, total: 2, fraction: 1 });
+    return {
+      id: entry.id, role: entry.role, file: entry.file, size: model.length, sha256, trust: 'converted', source: got.url,
+      installedAt: new Date(host.clock.now()).toISOString(),
+      converted: {
+        checkpoint: { url: got.url, sha256: got.sha256, size: got.size, trust: source.sha256 ? 'published' : 'first-download' },
+        arch, converter: CONVERTER_VERSION, weights: 'float32',
+      },
+    };
+  } catch (error) {
+    await store.remove(`${entry.file}.part`);
+    throw error;
+  } finally {
+    await store.remove(pth); // verified or not, the checkpoint is no longer needed once converted or refused
+  }
+}
