@@ -241,8 +241,8 @@ describe('upsampler lookup by name', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`Real-ESRGAN anime video v3 x4 is not installed in ${modelsDir} (--models-dir)`);
-    expect(lines[0]).toContain('https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-animevideov3.pth');
-    expect(lines[0]).toContain('`facerestore models import <file> --as realesr-animevideov3-x4`');
+    // Published as a checkpoint FaceRestore converts: pull installs it.
+    expect(lines[0]).toContain('Run `facerestore models pull realesr-animevideov3-x4`');
     expect(lines[0]).toMatch(/or pass --bg-upsampler <file>$/);
     expect(fs.existsSync(out)).toBe(false);
   });
@@ -257,7 +257,7 @@ describe('upsampler lookup by name', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`in ${empty} (FACERESTORE_MODELS)`);
     expect(lines[0]).toContain('realesrgan takes the first installed of realesrgan-x2plus, realesr-general-x4v3, realesrgan-x4plus');
-    expect(lines[0]).toContain('`facerestore models import <file> --as realesrgan-x2plus`');
+    expect(lines[0]).toContain('Run `facerestore models pull realesrgan-x2plus` (or another of them)');
     expect(fs.existsSync(out)).toBe(false);
   });
 });
