@@ -68,10 +68,17 @@ export async function runNode(model: Uint8Array, input: Float32Array, dims: read
   }
 }
 
+/** Runs `model` on the fixture's input on onnxruntime-node: the output's shape must be the fixture's; returns its relative error. */
+export async function nodeRelativeError(model: Uint8Array, f: Fixture): Promise<number> {
+  const { dims, outputs } = await runNode(model, floats(f.input), f.input_shape);
+  if (JSON.stringify(dims) !== JSON.stringify(f.output_shape)) throw new Error(`output [${dims.join(',')}], expected [${f.output_shape.join(',')}]`);
+  return relativeError(outputs[0], floats(f.expected));
+}
+
 const BUILD = path.resolve(__dirname, '..', '..', 'build');
 
-/** onnxruntime-web (1 thread) in a child process on the compiled engine: the output's relative error and length. */
-export function webRelativeError(model: Uint8Array, f: Fixture): { error: number; length: number } {
+/** onnxruntime-web (1 thread) in a child process on the compiled engine: the output's relative error (its length checked). */
+export function webRelativeError(model: Uint8Array, f: Fixture): number {
   if (!fs.existsSync(path.join(BUILD, 'host', 'node', 'ort-web.js'))) throw new Error('build/ is missing: run `npm run build`');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fr-convert-'));
   try {
@@ -91,7 +98,10 @@ export function webRelativeError(model: Uint8Array, f: Fixture): { error: number
         process.stdout.write(JSON.stringify({ error: err / peak, length: got.length }));
       })().catch((e) => { console.error(e); process.exit(1); });`;
     const out = execFileSync(process.execPath, ['-e', script, file, sharedModel(`pth/${f.input}`), sharedModel(`pth/${f.expected}`), JSON.stringify(f.input_shape)], { encoding: 'utf8' });
-    return JSON.parse(out) as { error: number; length: number };
+    const result = JSON.parse(out) as { error: number; length: number };
+    const length = f.output_shape.reduce((a, b) => a * b, 1);
+    if (result.length !== length) throw new Error(`onnxruntime-web returned ${result.length} values, expected ${length}`);
+    return result.error;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
