@@ -51,9 +51,20 @@ export function toHalfBits(values: Float32Array): Uint16Array {
   return out;
 }
 
+let table: Float32Array | undefined;
+
+/** Half bits → float32 values through a 65,536-entry table (built on first use): weights are converted by the million. */
+export function halfBitsToFloats(bits: Uint16Array): Float32Array {
+  if (!table) {
+    table = new Float32Array(0x10000);
+    for (let h = 0; h < 0x10000; h++) table[h] = halfToFloat(h);
+  }
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  return out;
+}
+
 /** Every value rounded to the nearest float16, kept as float32 (what a graph computes after Cast(float16 → float)). */
 export function roundToHalf(values: Float32Array): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = halfToFloat(floatToHalf(values[i]));
-  return out;
+  return halfBitsToFloats(toHalfBits(values));
 }

@@ -5,7 +5,7 @@
  */
 import { RestoreError } from '../errors';
 import type { CheckpointTensor } from './checkpoint';
-import { roundToHalf, toHalfBits } from './half';
+import { halfBitsToFloats, toHalfBits } from './half';
 import { attr, GraphBuilder, type BuildOptions } from './onnx-writer';
 
 export type StateDict = ReadonlyMap<string, CheckpointTensor>;
@@ -29,7 +29,8 @@ export function contractError(arch: string, what: string): RestoreError {
 /** A GraphBuilder over one state dict. */
 export class NetBuilder {
   readonly g: GraphBuilder;
-  private readonly rounded = new Map<string, Float32Array>();
+  /** float16 storage: each tensor's half bits and the float32 values they stand for, computed once. */
+  private readonly halves = new Map<string, { readonly bits: Uint16Array; readonly values: Float32Array }>();
 
   constructor(readonly arch: string, private readonly tensors: StateDict, readonly precision: WeightPrecision = 'float32') {
     this.g = new GraphBuilder(arch);
@@ -51,17 +52,23 @@ export class NetBuilder {
   values(name: string): Float32Array {
     const t = this.tensors.get(name);
     if (!t) throw contractError(this.arch, `it has no ${name}`);
-    if (this.precision === 'float32') return t.data;
-    let r = this.rounded.get(name);
-    if (!r) this.rounded.set(name, (r = roundToHalf(t.data)));
-    return r;
+    return this.precision === 'float32' ? t.data : this.half(name, t.data).values;
+  }
+
+  private half(name: string, data: Float32Array): { readonly bits: Uint16Array; readonly values: Float32Array } {
+    let h = this.halves.get(name);
+    if (!h) {
+      const bits = toHalfBits(data);
+      this.halves.set(name, (h = { bits, values: halfBitsToFloats(bits) }));
+    }
+    return h;
   }
 
   /** A checkpoint tensor as an initializer (optionally reshaped), stored at the chosen precision. */
   weight(name: string, dims: readonly number[] = this.shape(name)): string {
     const data = this.values(name);
     if (this.precision === 'float32' || data.length < HALF_MIN_ELEMENTS) return this.g.floats(name, dims, data);
-    const half = this.g.initializer(`${name}.fp16`, { type: 'float16', dims, data: toHalfBits(data) });
+    const half = this.g.initializer(`${name}.fp16`, { type: 'float16', dims, data: this.half(name, data).bits });
     return this.g.op('Cast', [half], { to: attr.int(1) }, name);
   }
 
