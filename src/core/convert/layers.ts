@@ -103,10 +103,14 @@ export class NetBuilder {
     });
   }
 
-  /** `F.interpolate(scale_factor=2, mode='bilinear', align_corners=False)`: PyTorch's half-pixel rule, edges clamped. */
+  /**
+   * `F.interpolate(scale_factor=2, mode='bilinear', align_corners=False)`: the half-pixel rule, edges clamped.
+   * `half_pixel` and `pytorch_half_pixel` differ only for an output of length 1; onnxruntime's NCHWc layout
+   * (optimisation level all) has a blocked kernel for `half_pixel` only, so the upsampling stays in that layout.
+   */
   bilinear2(x: string): string {
     const scales = this.constant('scales_x2', [1, 1, 2, 2]);
-    return this.g.op('Resize', [x, '', scales], { mode: attr.string('linear'), coordinate_transformation_mode: attr.string('pytorch_half_pixel') });
+    return this.g.op('Resize', [x, '', scales], { mode: attr.string('linear'), coordinate_transformation_mode: attr.string('half_pixel') });
   }
 
   /** `F.interpolate(scale_factor=0.5, mode='bilinear', align_corners=False)` without antialias is exactly 2×2 mean pooling. */
