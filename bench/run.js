@@ -9,14 +9,15 @@ const path = require('path');
 const { parseArgs } = require('util');
 const { ROOT, log, table } = require('./lib');
 
-const SECTIONS = ['throughput', 'tiles', 'quality', 'memory', 'browser', 'stages', 'session', 'server'];
+const SECTIONS = ['throughput', 'tiles', 'quality', 'memory', 'browser', 'stages', 'session', 'server', 'graphs'];
 
 const HELP = `Usage: npm run bench [-- options]
 
   --memory          also run the peak-memory benchmark (the CLI on a 12 MP photo at -s 2, with and without
                     the upsampler; several minutes)
   --only <list>     comma-separated sections to run: ${SECTIONS.join(', ')} (default: all but memory;
-                    browser needs the built page, npm run build, and Chromium)
+                    browser needs the built page, npm run build, and Chromium; graphs builds our GFPGAN
+                    graph and compares it with the naive export, about 15 minutes)
   --runs <n>        timed runs per measurement with onnxruntime-node, after one warm-up (default 3, at least 2)
   --wasm-runs <n>   timed runs per onnxruntime-web measurement, after one warm-up (default 2, at least 2)
   --json <file>     also write every result as JSON to <file>
@@ -98,7 +99,8 @@ async function main() {
   const { stages } = require('./stages');
   const { sessionOptions } = require('./session-options');
   const { server } = require('./server');
-  const run = { throughput, tiles: tileSizes, quality: reducedScale, memory, browser, stages, session: sessionOptions, server };
+  const { graphs } = require('./graphs');
+  const run = { throughput, tiles: tileSizes, quality: reducedScale, memory, browser, stages, session: sessionOptions, server, graphs };
   // Before any section, so that a missing web build or browser is said at once, not after the other sections.
   if (o.sections.includes('browser')) {
     try {
