@@ -10,10 +10,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ZipFile } from 'yazl';
-import { float32Tensor } from '../src/core/runtime';
 import { convertFile, convertRequest, defaultOutput, writeFileAtomically } from '../src/host/node/cli-convert';
 import { describeNetwork, formatConverted, formatSeconds, type ConvertSummary } from '../src/host/node/cli-convert-format';
-import { createNodeRuntime } from '../src/host/node/ort';
+import { nodeRelativeError, type Fixture } from './helpers/convert-fixtures';
 import { sharedModel } from './helpers/shared';
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'facerestore.js');
@@ -22,7 +21,6 @@ const SRVGG_LEGACY = sharedModel('pth/srvgg-x4-c32-legacy.pth');
 const RRDB = sharedModel('pth/rrdb-x2-b2.pth');
 const GFPGAN = sharedModel('pth/gfpgan-clean-narrow0.125.pth');
 
-interface Fixture { input: string; expected: string; input_shape: number[]; output_shape: number[] }
 const fixtures = JSON.parse(fs.readFileSync(sharedModel('pth/fixtures.json'), 'utf8')) as Record<string, Fixture>;
 
 interface Run { code: number; stdout: string; stderr: string }
@@ -47,31 +45,8 @@ function folder(): string {
   return dir;
 }
 
-function floats(file: string): Float32Array {
-  const bytes = fs.readFileSync(sharedModel(`pth/${file}`));
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
-/** max |output − expected| / max |expected| of the ONNX file on the fixture's input. */
-async function relativeError(onnxFile: string, fixture: Fixture): Promise<number> {
-  const model = await createNodeRuntime().load({ label: path.basename(onnxFile), location: new Uint8Array(fs.readFileSync(onnxFile)) });
-  try {
-    const out = await model.run({ [model.inputs[0].name]: float32Tensor(floats(fixture.input), fixture.input_shape) });
-    const tensor = out[model.outputs[0].name];
-    expect(tensor.dims).toEqual(fixture.output_shape);
-    const got = tensor.data as Float32Array;
-    const want = floats(fixture.expected);
-    let err = 0;
-    let peak = 0;
-    for (let i = 0; i < want.length; i++) {
-      err = Math.max(err, Math.abs(got[i] - want[i]));
-      peak = Math.max(peak, Math.abs(want[i]));
-    }
-    return err / peak;
-  } finally {
-    await model.release();
-  }
-}
+/** max |output − expected| / max |expected| of the ONNX file on the fixture's input (onnxruntime-node). */
+const relativeError = (onnxFile: string, f: Fixture): Promise<number> => nodeRelativeError(new Uint8Array(fs.readFileSync(onnxFile)), f);
 
 async function zipOf(files: Record<string, Uint8Array | string>): Promise<Uint8Array> {
   const zip = new ZipFile();
