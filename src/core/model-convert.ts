@@ -10,23 +10,13 @@ import { convertStateDict, CONVERTER_VERSION } from './convert/index';
 import { downloadVerified, type DownloadOptions } from './download';
 import { throwIfAborted } from './errors';
 import { checkModelBytes } from './model-check';
-import type { InstallRecord, ModelHost } from './model-host';
+import { readStoredBytes, type InstallRecord, type ModelHost } from './model-host';
 
 /** Share of the overall progress given to the download; conversion and writing take the rest. */
 const DOWNLOAD_SHARE = 0.85;
 
 /** Store path of the downloaded checkpoint (resumable as `<path>.part` like any download). */
 export const checkpointPath = (entry: CatalogEntry): string => `${entry.file}.pth`;
-
-async function readAll(host: ModelHost, path: string, size: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for await (const chunk of host.store.read(path)) {
-    bytes.set(chunk.subarray(0, Math.min(chunk.length, size - at)), at);
-    at += chunk.length;
-  }
-  return bytes;
-}
 
 /** Downloads, converts and installs `entry` from `source` (a pth source with an arch). The caller holds the lock. */
 export async function installFromCheckpoint(host: ModelHost, entry: CatalogEntry, source: ModelSourceUrl, options: DownloadOptions): Promise<InstallRecord> {
@@ -43,7 +33,7 @@ export async function installFromCheckpoint(host: ModelHost, entry: CatalogEntry
     throwIfAborted(signal);
     onProgress?.({ stage: 'convert', done: 0, total: 2, fraction: DOWNLOAD_SHARE });
     // The file's bytes are held by no variable, so they can be freed once read: peak ≈ 2× the checkpoint, not 3×.
-    const { tensors } = readCheckpoint(await readAll(host, pth, got.size));
+    const { tensors } = readCheckpoint(await readStoredBytes(store, pth));
     throwIfAborted(signal);
     const { model } = convertStateDict(tensors, { arch });
     onProgress?.({ stage: 'convert', done: 1, total: 2, fraction: DOWNLOAD_SHARE + (1 - DOWNLOAD_SHARE) * 0.8 });

@@ -4,7 +4,7 @@
  * policy — resume, checksums, retries, locks, atomic installs — so every host behaves the same; hosts only move bytes.
  * Paths are relative to the store's root with forward slashes (e.g. `restore/gfpgan-v1.4.onnx`).
  */
-import type { AbortSignalLike } from './errors';
+import { RestoreError, type AbortSignalLike } from './errors';
 import type { ModelRole } from './catalog';
 
 /** Writes one file sequentially. */
@@ -40,6 +40,21 @@ export interface ModelStore {
    * if the lock is busy, so the host can say so.
    */
   lock(name: string, options: { readonly signal?: AbortSignalLike; readonly onWait?: (holder: string) => void }): Promise<() => Promise<void>>;
+}
+
+/** All of a stored file's bytes in one buffer (a runtime or the converter takes a file whole), filled chunk by chunk. */
+export async function readStoredBytes(store: ModelStore, path: string): Promise<Uint8Array> {
+  const size = await store.size(path);
+  if (size === undefined) throw new RestoreError('MODEL_NOT_FOUND', `${path} is not in ${store.location}`);
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for await (const chunk of store.read(path)) {
+    if (at + chunk.byteLength > size) throw new RestoreError('MODEL_LOAD_FAILED', `${path} grew while it was read; try again`);
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  if (at !== size) throw new RestoreError('MODEL_LOAD_FAILED', `${path} was cut short while it was read (${at} of ${size} bytes); try again`);
+  return bytes;
 }
 
 export interface HttpResponse {

@@ -7,9 +7,8 @@
  */
 import { defaultEntry, entriesFor, installable, type Catalog, type CatalogEntry, type ModelRole } from '../../core/catalog';
 import type { DetectorKind } from '../../core/detect/types';
-import { RestoreError } from '../../core/errors';
 import { checkModelBytes } from '../../core/model-check';
-import type { ModelStore } from '../../core/model-host';
+import { readStoredBytes, type ModelStore } from '../../core/model-host';
 import { ROLE_FOLDERS } from '../../core/model-manager';
 import type { ModelSource } from '../../core/runtime';
 import { formatSize } from './model-format';
@@ -47,21 +46,6 @@ export const DETECTOR_LABELS: Record<DetectorKind, string> = { yunet: 'YuNet', r
 
 const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 const isOnnx = (name: string): boolean => name.toLowerCase().endsWith('.onnx');
-
-/** All of a stored file's bytes in one buffer (the runtime takes a model whole), filled chunk by chunk. */
-export async function readStoredBytes(store: ModelStore, path: string): Promise<Uint8Array> {
-  const size = await store.size(path);
-  if (size === undefined) throw new RestoreError('MODEL_NOT_FOUND', `${path} is not in ${store.location}`);
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for await (const chunk of store.read(path)) {
-    if (at + chunk.byteLength > size) throw new RestoreError('MODEL_LOAD_FAILED', `${path} grew while it was read; try again`);
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  if (at !== size) throw new RestoreError('MODEL_LOAD_FAILED', `${path} was cut short while it was read (${at} of ${size} bytes); try again`);
-  return bytes;
-}
 
 /** The kind of a detector file the catalog does not know, read from its declared outputs; undefined if it is none. */
 async function detectorKindOfFile(store: ModelStore, path: string): Promise<DetectorKind | undefined> {
