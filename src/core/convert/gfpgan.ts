@@ -4,10 +4,13 @@
  * directly: input_is_latent), the U-Net decoder whose levels give the CS-SFT scale/shift maps, and a StyleGAN2
  * decoder. Every channel count, the number of levels and latents come from the tensors.
  *
- * The modulated convolutions keep constant weights (exact for batch 1): conv(x, W·s·d) = d ⊙ conv(s ⊙ x, W), with
- * d[o] = rsqrt(Σ_cin s[cin]²·Σ_k W[o,cin,k]² + 1e-8). The Σ_k W² table is computed here once, so each call costs
- * two small matrix products per layer instead of rebuilding a full weight tensor, and the runtime can pre-pack W.
- * StyleConv's √2 is folded into d. Noise: the checkpoint's fixed buffers (deterministic, `randomize_noise=False`),
+ * The StyleConvs' modulated convolutions keep constant weights (exact for batch 1): conv(x, W·s·d) =
+ * d ⊙ conv(s ⊙ x, W), with d[o] = rsqrt(Σ_cin s[cin]²·Σ_k W[o,cin,k]² + 1e-8). The Σ_k W² table is computed here
+ * once, so each call costs two small matrix products per layer instead of rebuilding a full weight tensor, and the
+ * runtime can pre-pack W. StyleConv's √2 is folded into d. The ToRGB 1×1 layers (3 outputs) build W·s per call.
+ * The layout is also chosen for onnxruntime-node's peak memory (its blocked NCHWc layout copies each convolution's
+ * input): no Concat after CS-SFT, the largest upsampling convolution in channel groups, ToRGB in order; see
+ * `npm run bench -- --only graphs`. Noise: the checkpoint's fixed buffers (deterministic, `randomize_noise=False`),
  * already multiplied by each layer's noise strength, or RandomNormal per call like the official inference.
  */
 import type { GraphOptions, StateDict } from './layers';
@@ -68,11 +71,26 @@ function resBlock(net: NetBuilder, x: string, prefix: string, mode: 'down' | 'up
   return net.g.op('Add', [out, skip]);
 }
 
-/** The constant-weight modulated convolution; `gain` (StyleConv's √2) rides on the demodulation factor. */
+/**
+ * A StyleGAN feature map, whole or as channel groups in order (what CS-SFT leaves: the untouched half and the
+ * modulated half). A convolution over groups is the sum of one convolution per group, so no Concat copy is made.
+ */
+type Features = string | ReadonlyArray<{ readonly value: string; readonly channels: number }>;
+
+/**
+ * The upsampling StyleConv at the output size convolves the largest tensor of the network (128 channels at 512² for
+ * v1.4: 128 MiB, and 128 MiB more for onnxruntime's blocked copy of it). Four channel groups upsampled and
+ * convolved one after another need a quarter of that at once; onnxruntime adds each partial result inside the next
+ * convolution (its Sum input), so the speed stays.
+ */
+const TOP_UPSAMPLE_GROUPS = 4;
+
+const CONV_3X3_SAME = { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) };
+
 class Decoder {
   private readonly styles: string;
 
-  constructor(private readonly net: NetBuilder, latent: string, shape: GfpganShape, private readonly noise: GfpganNoise) {
+  constructor(private readonly net: NetBuilder, latent: string, private readonly shape: GfpganShape, private readonly noise: GfpganNoise) {
     this.styles = net.g.op('Reshape', [latent, net.g.int64s('latent_shape', [shape.latents, shape.styleDim])]);
   }
 
@@ -87,15 +105,36 @@ class Decoder {
     return this.net.g.op('Unsqueeze', [v, this.net.ints('axes_hw', [2, 3])]);
   }
 
-  modConv(x: string, prefix: string, index: number, demodulate: boolean, upsample: boolean): string {
+  /**
+   * StyleConv's demodulated 3×3 modulated convolution in the constant-weight form, with its √2 folded into d:
+   * d ⊙ Σ_groups conv(s_group ⊙ x_group, W[:, group]), each group upsampled ×2 first when `upsample`.
+   */
+  private modConv(x: Features, prefix: string, index: number, resolution: number, upsample: boolean): string {
     const net = this.net;
+    const g = net.g;
     const name = `${prefix}.modulated_conv.weight`;
     const [, cout, cin, kh, kw] = net.shape(name, 5);
+    if (kh !== 3 || kw !== 3) throw contractError(ARCH, `${name} is ${kh}×${kw}, not 3×3`);
     const s = this.modulation(`${prefix}.modulated_conv`, index);
-    let input = net.g.op('Mul', [x, this.perChannel(s)]);
-    if (upsample) input = net.bilinear2(input);
-    const y = net.g.op('Conv', [input, net.weight(name, [cout, cin, kh, kw])], { kernel_shape: attr.ints([kh, kw]), pads: attr.ints([kh >> 1, kw >> 1, kh >> 1, kw >> 1]) });
-    if (!demodulate) return y;
+    let groups: Exclude<Features, string>;
+    if (typeof x !== 'string') groups = x;
+    else if (upsample && resolution === this.shape.size && cin % TOP_UPSAMPLE_GROUPS === 0) {
+      const c = cin / TOP_UPSAMPLE_GROUPS;
+      groups = g.node('Split', [x, net.ints(`split_${TOP_UPSAMPLE_GROUPS}x${c}`, new Array<number>(TOP_UPSAMPLE_GROUPS).fill(c))], { axis: attr.int(1) }, TOP_UPSAMPLE_GROUPS)
+        .map((value) => ({ value, channels: c }));
+    } else groups = [{ value: x, channels: cin }];
+    let y = '';
+    let from = 0;
+    for (const { value, channels } of groups) {
+      const sGroup = groups.length === 1 ? s : g.op('Slice', [s, net.ints(`at_${from}`, [from]), net.ints(`at_${from + channels}`, [from + channels]), net.ints('axis_1', [1])]);
+      let input = g.op('Mul', [value, this.perChannel(sGroup)]);
+      if (upsample) input = net.bilinear2(input);
+      const w = groups.length === 1 ? net.weight(name, [cout, cin, kh, kw]) : net.inputChannels(name, from, channels);
+      const conv = g.op('Conv', [input, w], CONV_3X3_SAME);
+      y = y ? g.op('Add', [y, conv]) : conv;
+      from += channels;
+    }
+    if (from !== cin) throw contractError(ARCH, `${name} takes ${cin} channels, the layer before makes ${from}`);
     const w = net.values(name);
     const k = kh * kw;
     const energy = new Float32Array(cout * cin);
@@ -104,17 +143,16 @@ class Decoder {
       for (let j = i * k; j < (i + 1) * k; j++) sum += w[j] * w[j];
       energy[i] = sum;
     }
-    const g = net.g;
     const variance = g.op('Gemm', [g.op('Mul', [s, s]), g.floats(`${prefix}.weight_energy`, [cout, cin], energy), net.constant('demod_eps', [1e-8])], { transB: attr.int(1) });
     const d = g.op('Div', [net.constant('sqrt2', [Math.SQRT2]), g.op('Sqrt', [variance])]);
     return g.op('Mul', [y, this.perChannel(d)]);
   }
 
   /** StyleConv: √2·ModConv (demodulated) + strength·noise + bias → LeakyReLU(0.2). */
-  styleConv(x: string, prefix: string, index: number, noiseIndex: number, resolution: number, upsample: boolean): string {
+  styleConv(x: Features, prefix: string, index: number, noiseIndex: number, resolution: number, upsample: boolean): string {
     const net = this.net;
     const g = net.g;
-    let y = this.modConv(x, prefix, index, true, upsample);
+    let y = this.modConv(x, prefix, index, resolution, upsample);
     const strength = net.values(`${prefix}.weight`)[0];
     if (this.noise === 'checkpoint') {
       const buffer = `${SD}.noises.noise${noiseIndex}`;
@@ -130,11 +168,21 @@ class Decoder {
     return net.lrelu(g.op('Add', [y, net.weight(`${prefix}.bias`)]));
   }
 
-  /** ToRGB: ModConv 1×1 (not demodulated) + bias, plus the previous image upsampled ×2. */
+  /**
+   * ToRGB: the 1×1 modulated convolution (not demodulated) + bias, plus the previous image upsampled ×2. Its weight
+   * W·s is built per call (3×C values): a constant weight would let onnxruntime fuse the skip addition into a
+   * blocked convolution whose inputs it then computes last, keeping every level's features alive to the end.
+   * Emitted before the upsampled skip, so onnxruntime's order (latest-defined input first) runs each level's
+   * ToRGB right after the level.
+   */
   toRgb(x: string, prefix: string, index: number, skip?: string): string {
-    const g = this.net.g;
-    const y = g.op('Add', [this.modConv(x, prefix, index, false, false), this.net.weight(`${prefix}.bias`)]);
-    return skip === undefined ? y : g.op('Add', [y, this.net.bilinear2(skip)]);
+    const net = this.net;
+    const g = net.g;
+    const name = `${prefix}.modulated_conv.weight`;
+    const [, cout, cin, kh, kw] = net.shape(name, 5);
+    const s = g.op('Reshape', [this.modulation(`${prefix}.modulated_conv`, index), net.ints('channels_in', [1, -1, 1, 1])]);
+    const y = g.op('Add', [g.op('Conv', [x, g.op('Mul', [net.weight(name, [cout, cin, kh, kw]), s])]), net.weight(`${prefix}.bias`)]);
+    return skip === undefined ? y : g.op('Add', [y, net.bilinear2(skip)]);
   }
 }
 
@@ -170,14 +218,15 @@ export function buildGfpgan(tensors: StateDict, options: GfpganOptions = {}): Ui
     const i = 1 + 2 * k;
     out = decoder.styleConv(out, `${SD}.style_convs.${2 * k}`, i, 2 * k + 1, resolution, true);
     const { scale, shift } = conditions[k];
+    let sft: Features;
     if (shape.sftHalf) {
       const half = net.shape(`${SD}.style_convs.${2 * k}.bias`)[1] / 2;
-      const [same, sft] = g.node('Split', [out, g.int64s(`sft_split_${k}`, [half, half])], { axis: attr.int(1) }, 2);
-      out = g.op('Concat', [same, g.op('Add', [g.op('Mul', [sft, scale]), shift])], { axis: attr.int(1) });
+      const [same, modulated] = g.node('Split', [out, g.int64s(`sft_split_${k}`, [half, half])], { axis: attr.int(1) }, 2);
+      sft = [{ value: same, channels: half }, { value: g.op('Add', [g.op('Mul', [modulated, scale]), shift]), channels: half }];
     } else {
-      out = g.op('Add', [g.op('Mul', [out, scale]), shift]);
+      sft = g.op('Add', [g.op('Mul', [out, scale]), shift]);
     }
-    out = decoder.styleConv(out, `${SD}.style_convs.${2 * k + 1}`, i + 1, 2 * k + 2, resolution, false);
+    out = decoder.styleConv(sft, `${SD}.style_convs.${2 * k + 1}`, i + 1, 2 * k + 2, resolution, false);
     skip = decoder.toRgb(out, `${SD}.to_rgbs.${k}`, i + 2, skip);
   }
   g.op('Identity', [skip], {}, 'output');

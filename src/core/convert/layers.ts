@@ -66,9 +66,26 @@ export class NetBuilder {
 
   /** A checkpoint tensor as an initializer (optionally reshaped), stored at the chosen precision. */
   weight(name: string, dims: readonly number[] = this.shape(name)): string {
-    const data = this.values(name);
+    return this.store(name, dims, this.values(name));
+  }
+
+  /**
+   * Input channels [from, from + count) of a convolution weight viewed as [out, in, kh, kw] (a 5-D modulated weight
+   * [1, out, in, kh, kw] too), as an initializer of its own at the chosen precision.
+   */
+  inputChannels(name: string, from: number, count: number): string {
+    const dims = this.shape(name).slice(-4);
+    const [out, inputs, kh, kw] = dims;
+    const k = kh * kw;
+    const all = this.values(name);
+    const part = new Float32Array(out * count * k);
+    for (let o = 0; o < out; o++) part.set(all.subarray((o * inputs + from) * k, (o * inputs + from + count) * k), o * count * k);
+    return this.store(`${name}.inputs_${from}_${from + count}`, [out, count, kh, kw], part);
+  }
+
+  private store(name: string, dims: readonly number[], data: Float32Array): string {
     if (this.precision === 'float32' || data.length < HALF_MIN_ELEMENTS) return this.g.floats(name, dims, data);
-    const half = this.g.initializer(`${name}.fp16`, { type: 'float16', dims, data: this.half(name, data).bits });
+    const half = this.g.initializer(`${name}.fp16`, { type: 'float16', dims, data: this.halves.get(name)?.bits ?? toHalfBits(data) });
     return this.g.op('Cast', [half], { to: attr.int(1) }, name);
   }
 
