@@ -219,7 +219,7 @@ async function detect12mp(t, runs) {
  * stand-in: "pair" = two copies of gfpgan_whole_00.jpg at 2000×3000 side by side (faces at a usual size; `runs`
  * times), "worst" = codeformer_whole_00.jpg enlarged 8× to 4000×3000 (four faces of ~1000 px; once).
  */
-async function cliPeak12mp(runs) {
+async function cliPeak12mp(runs, model = RESTORE_MODEL) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'facerestore-stages-rss-'));
   try {
     const pair = path.join(tmp, 'pair-12mp.jpg'), worst = path.join(tmp, 'worst-12mp.jpg');
@@ -230,7 +230,7 @@ async function cliPeak12mp(runs) {
     const useTime = await hasGnuTime();
     const measure = async (input, name) => {
       const args = [process.execPath, path.join(ROOT, 'bin', 'facerestore.js'), '-i', input, '-o', path.join(tmp, 'out'), '-s', '1',
-        '--model', RESTORE_MODEL, '--detector-model', DETECT_MODEL, '--json'];
+        '--model', model, '--detector-model', DETECT_MODEL, '--json'];
       const r = await runMeasured(args, tmp, useTime);
       let faces = '?';
       try { faces = JSON.parse(r.stdout).files[0].faces; } catch { faces = `exit ${r.code}: ${r.stderrTail}`; }
@@ -242,7 +242,7 @@ async function cliPeak12mp(runs) {
     const worstRun = await measure(worst, 'worst case');
     const peaks = pairRuns.map((r) => r.peakMiB);
     return { pair: { runs: pairRuns, medianMiB: median(peaks), maxMiB: Math.max(...peaks), faces: pairRuns[0].faces }, worst: worstRun, method: pairRuns[0].method,
-      command: `node bin/facerestore.js -i <12 MP photo> -o <tmp> -s 1 --model ${path.relative(ROOT, RESTORE_MODEL)} --detector-model ${path.relative(ROOT, DETECT_MODEL)} --json` };
+      command: `node bin/facerestore.js -i <12 MP photo> -o <tmp> -s 1 --model ${model.startsWith(os.tmpdir()) ? '<model>' : path.relative(ROOT, model)} --detector-model ${path.relative(ROOT, DETECT_MODEL)} --json` };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -330,7 +330,7 @@ function report(results) {
   };
 }
 
-module.exports = { stages, report };
+module.exports = { stages, report, cliPeak12mp };
 
 if (require.main === module) {
   const { values } = require('util').parseArgs({ options: { child: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' } } });
