@@ -130,6 +130,65 @@ it('refuses a checkpoint of another network, a hostile pickle and a damaged down
   for (const id of ['realesr-general-x4v3', 'realesr-animevideov3-x4', 'realesrgan-x4plus']) expect((await manager.status(id)).file).toBeUndefined();
 });
 
+it('a cancel during the conversion keeps the verified checkpoint; the next pull converts it without downloading again', async () => {
+  server.serve('/kept.pth', fs.readFileSync(RRDB));
+  const { dir, manager } = setup({ 'realesrgan-x2plus': { url: server.url('/kept.pth'), file: RRDB, arch: 'RRDBNet' } });
+  const controller = new AbortController();
+  const cancelled = await manager.pull('realesrgan-x2plus', {
+    signal: controller.signal,
+    onProgress: (e) => { if (e.stage === 'convert') controller.abort(); },
+  }).then(() => undefined, (e: unknown) => e);
+  expect(cancelled).toMatchObject({ name: 'AbortError' });
+  // No model, no partial ONNX file: the checkpoint and the note of what it is.
+  expect(filesIn(dir)).toEqual(['upscale/realesrgan-x2plus.onnx.pth', 'upscale/realesrgan-x2plus.onnx.pth.json']);
+  expect(await manager.status('realesrgan-x2plus')).toMatchObject({ partial: fs.statSync(RRDB).size });
+  expect((await manager.status('realesrgan-x2plus')).file).toBeUndefined();
+  const bytesBefore = server.bytesSent('/kept.pth');
+
+  const events: ProgressEvent[] = [];
+  const r = await manager.pull('realesrgan-x2plus', { onProgress: (e) => events.push(e) });
+  expect(server.bytesSent('/kept.pth')).toBe(bytesBefore); // not one byte downloaded again
+  expect(r.record.converted?.checkpoint).toEqual({ url: server.url('/kept.pth'), sha256: sha256Of(fs.readFileSync(RRDB)), size: fs.statSync(RRDB).size, trust: 'published' });
+  const installed = fs.readFileSync(path.join(dir, 'upscale', 'realesrgan-x2plus.onnx'));
+  expect(Buffer.compare(installed, Buffer.from(convertCheckpoint(new Uint8Array(fs.readFileSync(RRDB))).model))).toBe(0);
+  expect(filesIn(dir)).toEqual(['upscale/realesrgan-x2plus.onnx', 'upscale/realesrgan-x2plus.onnx.json']);
+  for (let i = 1; i < events.length; i++) expect(events[i].fraction).toBeGreaterThanOrEqual(events[i - 1].fraction);
+  expect(events[events.length - 1].fraction).toBe(1);
+});
+
+it('a kept checkpoint that changed on disk, or that another URL made, is downloaded again; remove deletes it', async () => {
+  server.serve('/kept2.pth', fs.readFileSync(RRDB));
+  const { dir, manager } = setup({ 'realesrgan-x2plus': { url: server.url('/kept2.pth'), file: RRDB, arch: 'RRDBNet' } });
+  const cancelOnConvert = async (): Promise<void> => {
+    const controller = new AbortController();
+    await expect(manager.pull('realesrgan-x2plus', { signal: controller.signal, onProgress: (e) => { if (e.stage === 'convert') controller.abort(); } }))
+      .rejects.toMatchObject({ name: 'AbortError' });
+  };
+  await cancelOnConvert();
+  const kept = path.join(dir, 'upscale', 'realesrgan-x2plus.onnx.pth');
+  const bytes = fs.readFileSync(kept);
+  bytes[bytes.length >> 1] ^= 0xff; // same size, other bytes
+  fs.writeFileSync(kept, bytes);
+  const before = server.bytesSent('/kept2.pth');
+  await manager.pull('realesrgan-x2plus');
+  expect(server.bytesSent('/kept2.pth') - before).toBe(fs.statSync(RRDB).size);
+  expect(filesIn(dir)).toEqual(['upscale/realesrgan-x2plus.onnx', 'upscale/realesrgan-x2plus.onnx.json']);
+
+  // A note written for another URL is not trusted either.
+  expect(await manager.remove('realesrgan-x2plus')).toEqual(['upscale/realesrgan-x2plus.onnx', 'upscale/realesrgan-x2plus.onnx.json']);
+  await cancelOnConvert();
+  const note = path.join(dir, 'upscale', 'realesrgan-x2plus.onnx.pth.json');
+  fs.writeFileSync(note, fs.readFileSync(note, 'utf8').replace(server.url('/kept2.pth'), server.url('/elsewhere.pth')));
+  const again = server.bytesSent('/kept2.pth');
+  await manager.pull('realesrgan-x2plus');
+  expect(server.bytesSent('/kept2.pth') - again).toBe(fs.statSync(RRDB).size);
+
+  await manager.remove('realesrgan-x2plus');
+  await cancelOnConvert();
+  expect((await manager.remove('realesrgan-x2plus')).sort()).toEqual(['upscale/realesrgan-x2plus.onnx.pth', 'upscale/realesrgan-x2plus.onnx.pth.json']);
+  expect(filesIn(dir)).toEqual([]);
+});
+
 it('facerestore models pull converts, and list shows how the model was installed', async () => {
   const { dir, catalogFile } = setup({ 'realesr-general-x4v3': { url: server.url('/legacy.pth'), file: LEGACY, arch: 'SRVGGNetCompact' } });
   const io = () => {

@@ -1,14 +1,16 @@
 /**
  * Installs a catalog model from its publisher's PyTorch checkpoint: a verified, resumable download of the `.pth`
  * (download.ts), then the converter (convert/), then the same contract check as an import, and an atomic install of
- * the ONNX file. The checkpoint is deleted once the model is in place; the install record keeps its URL and SHA-256,
- * the converter version and the options, which together determine the model's bytes (the converter is deterministic).
+ * the ONNX file. The checkpoint is deleted once the model is in place or refused; the install record keeps its URL and
+ * SHA-256, the converter version and the options, which together determine the model's bytes (the converter is
+ * deterministic). A cancel during the conversion keeps the verified checkpoint (with a note of where it came from) so
+ * the next install converts it again instead of downloading hundreds of megabytes once more.
  */
 import type { CatalogEntry, ModelSourceUrl } from './catalog';
 import { readCheckpoint } from './convert/checkpoint';
 import { convertStateDict, CONVERTER_VERSION } from './convert/index';
-import { downloadVerified, type DownloadOptions } from './download';
-import { throwIfAborted } from './errors';
+import { downloadVerified, type Downloaded, type DownloadOptions } from './download';
+import { isAbortError, throwIfAborted, type AbortSignalLike } from './errors';
 import { checkModelBytes } from './model-check';
 import { readStoredBytes, type InstallRecord, type ModelHost } from './model-host';
 
@@ -18,17 +20,53 @@ const DOWNLOAD_SHARE = 0.85;
 /** Store path of the downloaded checkpoint (resumable as `<path>.part` like any download). */
 export const checkpointPath = (entry: CatalogEntry): string => `${entry.file}.pth`;
 
+/** Store path of the note beside a checkpoint kept after a cancelled conversion. */
+export const keptNotePath = (entry: CatalogEntry): string => `${checkpointPath(entry)}.json`;
+
+interface KeptNote extends Downloaded {
+  /** The catalog URL that was asked for (`url` is where the bytes finally came from). */
+  readonly requested: string;
+}
+
+/**
+ * The checkpoint a cancelled conversion kept, when it is still what `source` names and its bytes still hash to what
+ * the download verified; otherwise undefined (and the next step downloads it again, replacing it).
+ */
+async function keptCheckpoint(host: ModelHost, entry: CatalogEntry, source: ModelSourceUrl, signal: AbortSignalLike | undefined): Promise<Downloaded | undefined> {
+  const pth = checkpointPath(entry);
+  let note: Partial<KeptNote> | undefined;
+  try {
+    note = JSON.parse((await host.store.readText(keptNotePath(entry))) ?? 'null') ?? undefined;
+  } catch { /* unreadable: download again */ }
+  if (!note || note.requested !== source.url || typeof note.url !== 'string' || typeof note.sha256 !== 'string' || typeof note.size !== 'number') return undefined;
+  if ((source.sha256 && source.sha256.toLowerCase() !== note.sha256) || (await host.store.size(pth)) !== note.size) return undefined;
+  const hash = host.sha256();
+  for await (const chunk of host.store.read(pth)) {
+    throwIfAborted(signal);
+    hash.update(chunk);
+  }
+  return hash.digest() === note.sha256 ? { url: note.url, sha256: note.sha256, size: note.size } : undefined;
+}
+
 /** Downloads, converts and installs `entry` from `source` (a pth source with an arch). The caller holds the lock. */
 export async function installFromCheckpoint(host: ModelHost, entry: CatalogEntry, source: ModelSourceUrl, options: DownloadOptions): Promise<InstallRecord> {
   const { store } = host;
   const { signal, onProgress } = options;
   const arch = source.arch!;
   const pth = checkpointPath(entry);
-  const got = await downloadVerified(
-    host,
-    { url: source.url, path: pth, sha256: source.sha256 ?? null, size: source.size ?? null, sizeExact: false, label: `${entry.name} (PyTorch checkpoint)` },
-    { ...options, onProgress: onProgress && ((e) => onProgress({ ...e, fraction: e.fraction * DOWNLOAD_SHARE })) },
-  );
+  const note = keptNotePath(entry);
+  let got = await keptCheckpoint(host, entry, source, signal);
+  if (got) {
+    onProgress?.({ stage: 'download', done: got.size, total: got.size, fraction: DOWNLOAD_SHARE });
+  } else {
+    await store.remove(note); // from here on the file at `pth` is whatever this download makes
+    got = await downloadVerified(
+      host,
+      { url: source.url, path: pth, sha256: source.sha256 ?? null, size: source.size ?? null, sizeExact: false, label: `${entry.name} (PyTorch checkpoint)` },
+      { ...options, onProgress: onProgress && ((e) => onProgress({ ...e, fraction: e.fraction * DOWNLOAD_SHARE })) },
+    );
+  }
+  let keep = false;
   try {
     throwIfAborted(signal);
     onProgress?.({ stage: 'convert', done: 0, total: 2, fraction: DOWNLOAD_SHARE });
@@ -61,8 +99,13 @@ export async function installFromCheckpoint(host: ModelHost, entry: CatalogEntry
     };
   } catch (error) {
     await store.remove(`${entry.file}.part`);
+    keep = isAbortError(error);
+    if (keep) await store.writeText(note, JSON.stringify({ requested: source.url, url: got.url, sha256: got.sha256, size: got.size } satisfies KeptNote));
     throw error;
   } finally {
-    await store.remove(pth); // verified or not, the checkpoint is no longer needed once converted or refused
+    if (!keep) {
+      await store.remove(pth); // converted or refused: the checkpoint is no longer needed
+      await store.remove(note);
+    }
   }
 }

@@ -9,7 +9,7 @@ import { findEntry, installable, type Catalog, type CatalogEntry, type ModelRole
 import { downloadVerified, type DownloadOptions } from './download';
 import { AbortError, RestoreError, throwIfAborted, type AbortSignalLike } from './errors';
 import { checkModelBytes } from './model-check';
-import { checkpointPath, installFromCheckpoint } from './model-convert';
+import { checkpointPath, installFromCheckpoint, keptNotePath } from './model-convert';
 import type { InstallRecord, ModelHost } from './model-host';
 import type { ProgressCallback } from './progress';
 
@@ -99,7 +99,8 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
   const statusOf = async (entry: CatalogEntry): Promise<ModelStatus> => {
     const found = await installedFile(entry);
     const record = found ? parseRecord(await store.readText(recordPath(found.file))) : undefined;
-    const partial = (await store.size(`${entry.file}.part`)) ?? (await store.size(`${checkpointPath(entry)}.part`));
+    // A partial download, or a checkpoint kept by a cancelled conversion (the next pull converts it without downloading).
+    const partial = (await store.size(`${entry.file}.part`)) ?? (await store.size(`${checkpointPath(entry)}.part`)) ?? (await store.size(checkpointPath(entry)));
     return {
       id: entry.id, role: entry.role, name: entry.name, entry,
       ...(found ? { file: found.file, size: found.size } : {}),
@@ -283,7 +284,7 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
     async remove(id) {
       const m = await status(id);
       const pth = m.entry && checkpointPath(m.entry);
-      const paths = [m.file, m.file && recordPath(m.file), m.entry && `${m.entry.file}.part`, m.entry && `${m.entry.file}.part.json`, pth, pth && `${pth}.part`, pth && `${pth}.part.json`]
+      const paths = [m.file, m.file && recordPath(m.file), m.entry && `${m.entry.file}.part`, m.entry && `${m.entry.file}.part.json`, pth, m.entry && keptNotePath(m.entry), pth && `${pth}.part`, pth && `${pth}.part.json`]
         .filter((p): p is string => typeof p === 'string');
       const removed: string[] = [];
       for (const p of paths) {
