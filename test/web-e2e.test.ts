@@ -209,7 +209,8 @@ describe('in a cross-origin isolated page (threads)', () => {
     await page.locator('sp-dropdown.fr-model select').selectOption({ label: 'gfpgan-v1.4-arch-random.fp16w' });
     await page.locator('sp-button.fr-restore').click();
     await page.locator('fr-run-progress sp-button.fr-cancel').click();
-    expect(await page.evaluate(() => window.faceRestore!.state.phase)).toBe('cancelling');
+    // Cancelling, or already back to idle when the abort landed between two awaits; the status says which it was.
+    expect(['cancelling', 'idle']).toContain(await page.evaluate(() => window.faceRestore!.state.phase));
     expect(await idle(page)).toBe('Cancelled. The picture is as it was.');
     expect(await page.evaluate(() => window.faceRestore!.web.result?.name)).toBe('codeformer_whole_06-restored.png');
     expect(await page.locator('fr-run-progress sp-button.fr-cancel').count()).toBe(0);
