@@ -12,7 +12,7 @@ import { convertStateDict, CONVERTER_VERSION } from './convert/index';
 import { downloadVerified, type Downloaded, type DownloadOptions } from './download';
 import { isAbortError, throwIfAborted, type AbortSignalLike } from './errors';
 import { checkModelBytes } from './model-check';
-import { readStoredBytes, type InstallRecord, type ModelHost } from './model-host';
+import { hashStoredFile, readStoredBytes, type InstallRecord, type ModelHost } from './model-host';
 
 /** Share of the overall progress given to the download; conversion and writing take the rest. */
 const DOWNLOAD_SHARE = 0.85;
@@ -40,12 +40,8 @@ async function keptCheckpoint(host: ModelHost, entry: CatalogEntry, source: Mode
   } catch { /* unreadable: download again */ }
   if (!note || note.requested !== source.url || typeof note.url !== 'string' || typeof note.sha256 !== 'string' || typeof note.size !== 'number') return undefined;
   if ((source.sha256 && source.sha256.toLowerCase() !== note.sha256) || (await host.store.size(pth)) !== note.size) return undefined;
-  const hash = host.sha256();
-  for await (const chunk of host.store.read(pth)) {
-    throwIfAborted(signal);
-    hash.update(chunk);
-  }
-  return hash.digest() === note.sha256 ? { url: note.url, sha256: note.sha256, size: note.size } : undefined;
+  const sha256 = await hashStoredFile(host, pth, { size: note.size, signal });
+  return sha256 === note.sha256 ? { url: note.url, sha256, size: note.size } : undefined;
 }
 
 /** Downloads, converts and installs `entry` from `source` (a pth source with an arch). The caller holds the lock. */

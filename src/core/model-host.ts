@@ -4,7 +4,8 @@
  * policy — resume, checksums, retries, locks, atomic installs — so every host behaves the same; hosts only move bytes.
  * Paths are relative to the store's root with forward slashes (e.g. `restore/gfpgan-v1.4.onnx`).
  */
-import { RestoreError, type AbortSignalLike } from './errors';
+import { RestoreError, throwIfAborted, type AbortSignalLike } from './errors';
+import type { ProgressCallback } from './progress';
 import type { ModelRole } from './catalog';
 
 /** Writes one file sequentially. */
@@ -136,4 +137,18 @@ export interface Clock {
   now(): number;
   /** Calls `fn` after `ms`; returns a function that cancels it. */
   setTimer(fn: () => void, ms: number): () => void;
+}
+
+/** SHA-256 (hex) of a stored file, read chunk by chunk; cancellable; `onProgress` reports the `verify` stage. */
+export async function hashStoredFile(host: ModelHost, path: string, options: { readonly size: number; readonly signal?: AbortSignalLike; readonly onProgress?: ProgressCallback }): Promise<string> {
+  const { size, signal, onProgress } = options;
+  const hash = host.sha256();
+  let done = 0;
+  for await (const chunk of host.store.read(path)) {
+    throwIfAborted(signal);
+    hash.update(chunk);
+    done += chunk.length;
+    onProgress?.({ stage: 'verify', done, total: size, fraction: size ? Math.min(done / size, 1 - 1e-9) : 0 });
+  }
+  return hash.digest();
 }

@@ -10,7 +10,7 @@ import { downloadVerified, type DownloadOptions } from './download';
 import { AbortError, RestoreError, throwIfAborted, type AbortSignalLike } from './errors';
 import { checkModelBytes } from './model-check';
 import { checkpointPath, installFromCheckpoint, keptNotePath } from './model-convert';
-import type { InstallRecord, ModelHost } from './model-host';
+import { hashStoredFile, type InstallRecord, type ModelHost } from './model-host';
 import type { ProgressCallback } from './progress';
 
 /** Where each role's files live inside a models folder. */
@@ -137,18 +137,6 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
     await store.writeText(recordPath(record.file), `${JSON.stringify(record, null, 2)}\n`);
   };
 
-  const hashFile = async (file: string, size: number, signal?: AbortSignalLike, onProgress?: ProgressCallback): Promise<string> => {
-    const hash = host.sha256();
-    let done = 0;
-    for await (const chunk of store.read(file)) {
-      throwIfAborted(signal);
-      hash.update(chunk);
-      done += chunk.length;
-      onProgress?.({ stage: 'verify', done, total: size, fraction: size ? Math.min(done / size, 1 - 1e-9) : 0 });
-    }
-    return hash.digest();
-  };
-
   const pullOnce = async (entry: CatalogEntry, options: DownloadOptions): Promise<{ status: 'downloaded' | 'present'; record: InstallRecord }> => {
     // The catalog lists sources preferred first: the first one the manager can install from wins.
     const source = entry.sources.find(installable);
@@ -170,7 +158,7 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
       if (current.file && current.record && current.record.size === current.size) return { status: 'present', record: current.record };
       // Put there by hand (no record): adopt it when it is the published file rather than download it again.
       if (current.file && current.size !== undefined && entry.sha256 && !current.record) {
-        const sha256 = await hashFile(current.file, current.size, options.signal);
+        const sha256 = await hashStoredFile(host, current.file, { size: current.size, signal: options.signal });
         if (sha256 === entry.sha256) {
           const record: InstallRecord = {
             id: entry.id, role: entry.role, file: current.file, size: current.size, sha256, trust: 'published',
@@ -231,7 +219,7 @@ export function createModelManager(config: { readonly catalog: Catalog; readonly
         if (!m.file || m.size === undefined) {
           throw new RestoreError('MODEL_NOT_FOUND', `${m.name} is not installed in ${store.location}; nothing to verify`);
         }
-        const sha256 = await hashFile(m.file, m.size, options.signal, options.onProgress);
+        const sha256 = await hashStoredFile(host, m.file, { size: m.size, signal: options.signal, onProgress: options.onProgress });
         // The entry's checksum is the published ONNX file's: it says nothing of an import or of our own conversion.
         const published = m.entry?.sha256 && (!m.record || m.record.trust === 'published' || m.record.trust === 'first-download') ? m.entry.sha256 : undefined;
         const expected = published ?? m.record?.sha256;
